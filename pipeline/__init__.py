@@ -1,0 +1,1 @@
+"""Flight-disruption pipeline: fetch public flight data, normalize with pandas, load DuckDB."""

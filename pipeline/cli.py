@@ -1,0 +1,182 @@
+"""`fdp`: run, backfill, query and inspect the flight-disruption pipeline from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+from tqdm import tqdm
+
+from pipeline import nightly, store
+from pipeline.config import Settings, opensky_credentials_from_env
+from pipeline.errors import PipelineError
+from pipeline.watchlist import WatchlistError
+
+EPILOG = """environment:
+  FDP_HOME          data folder: raw zone, staging, DuckDB file, Airflow home (default ./data)
+  FDP_DUCKDB        DuckDB file (default $FDP_HOME/fdp.duckdb)
+  FDP_WATCHLIST     TOML file of countries, airports and FIRs to follow (default: Venezuela)
+  OPENSKY_CLIENT_ID, OPENSKY_CLIENT_SECRET   OpenSky API client credentials
+  FDP_OPENSKY_API_URL, FDP_OPENSKY_AUTH_URL  override OpenSky's base URLs"""
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
+
+
+def _sources(text: str) -> tuple[str, ...]:
+    try:
+        return nightly.check_sources(s.strip() for s in text.split(",") if s.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _add_night_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--replay", action="store_true",
+                        help="rebuild from the raw zone only, with no network")
+    parser.add_argument("--sources", type=_sources, default=nightly.SOURCES,
+                        help=f"comma-separated sources (default: {','.join(nightly.SOURCES)})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fdp", description=__doc__, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="fetch, normalize and load one UTC day",
+        description="Run one night for UTC day DATE: fetch every watched airport's OpenSky "
+        "arrivals and departures into the raw zone, normalize them and replace that day's "
+        "partitions in DuckDB. Running a day twice leaves the same rows.",
+    )
+    run.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD (past)")
+    _add_night_options(run)
+
+    backfill = commands.add_parser(
+        "backfill", help="run every day of a date range",
+        description="Run each UTC day from START to END inclusive, with a progress bar. "
+        "Resumable: days whose partitions all loaded already are skipped unless --force.",
+    )
+    backfill.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", type=_day, required=True, help="last day, YYYY-MM-DD")
+    backfill.add_argument("--force", action="store_true", help="rerun days already loaded")
+    _add_night_options(backfill)
+
+    sql = commands.add_parser(
+        "sql", help="run a read-only SQL query",
+        description="Run QUERY against the DuckDB file, read-only. Example: "
+        "fdp sql \"select flight_date, count(*) from flights group by all order by 1\"",
+    )
+    sql.add_argument("query", help="the SQL text")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                     help="table for people, csv or json (one array of objects) for scripts")
+
+    commands.add_parser(
+        "status", help="last load of every partition and how fresh the data is",
+        description="Print the last load of every source partition (status, rows, when) "
+        "and the newest UTC day with flights.",
+    )
+
+    demo = commands.add_parser(
+        "demo", help="run the nightly DAG over the bundled synthetic replay",
+        description="Write the bundled SYNTHETIC OpenSky replay (10 Nov - 5 Dec 2025, "
+        "Venezuelan airports) into the raw zone, run the Airflow DAG flight_disruption_nightly "
+        "once per night with replay=true (Airflow's SQLite metadata under $FDP_HOME/airflow), "
+        "then print what to look at.",
+    )
+    demo.add_argument("--start", type=_day, default=None, help="first night (default 2025-11-10)")
+    demo.add_argument("--end", type=_day, default=None, help="last night (default 2025-12-05)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    handler = {"run": cmd_run, "backfill": cmd_backfill, "sql": cmd_sql,
+               "status": cmd_status, "demo": cmd_demo}[args.command]
+    try:
+        return handler(args, settings)
+    except (PipelineError, WatchlistError) as exc:
+        print(f"fdp {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    results = nightly.run_night(
+        args.date, settings, replay=args.replay, sources=args.sources,
+        credentials=opensky_credentials_from_env(),
+    )
+    _print_results(args.date, results)
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    if args.end < args.start:
+        raise PipelineError(f"--end {args.end} is before --start {args.start}")
+    days = [args.start + timedelta(days=n) for n in range((args.end - args.start).days + 1)]
+    done = set() if args.force else nightly.loaded_days(settings, days, args.sources)
+    todo = [day for day in days if day not in done]
+    if done:
+        print(f"skipping {len(done)} day(s) already loaded (use --force to rerun them)")
+    credentials = opensky_credentials_from_env()
+    with tqdm(todo, unit="day", desc="backfill") as bar:
+        for day in bar:
+            bar.set_postfix_str(day.isoformat())
+            nightly.run_night(day, settings, replay=args.replay, sources=args.sources,
+                              credentials=credentials)
+    print(f"backfill done: {len(todo)} day(s) run, {len(done)} skipped")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    with store.connect(settings.duckdb_path, read_only=True) as con:
+        try:
+            frame = con.sql(args.query).df()
+        except duckdb.Error as exc:
+            raise PipelineError(f"query failed: {exc}") from exc
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(frame.to_json(orient="records", date_format="iso"))
+    else:
+        print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    with store.connect(settings.duckdb_path, read_only=True) as con:
+        loads = con.sql(store.sql_file("load/status.sql")).df()
+        [(newest,)] = con.execute("SELECT max(flight_date) FROM flights").fetchall()
+    if loads.empty:
+        print(f"{settings.duckdb_path}: nothing loaded yet (try `fdp run --date YYYY-MM-DD`)")
+        return 0
+    print(loads.to_string(index=False))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    behind = f"{(yesterday - newest).days} day(s) behind yesterday" if newest else "no flights"
+    print(f"\nnewest flight day: {newest} ({behind}); "
+          f"failed partitions: {int((loads['status'] == 'failed').sum())}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.demo.runner import run_demo  # imports Airflow: only when asked
+
+    return run_demo(settings, start=args.start, end=args.end)
+
+
+def _print_results(day: date, results: list[dict]) -> None:
+    for result in results:
+        print(f"{day} {result['source']} {result['partition']}: "
+              f"{result['rows']} rows {result['status']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

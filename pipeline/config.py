@@ -1,0 +1,68 @@
+"""Settings from the environment (12-factor); one frozen object passed to every stage."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = REPO_ROOT / "sql"
+
+OPENSKY_API_URL = "https://opensky-network.org/api"
+OPENSKY_AUTH_URL = (
+    "https://auth.opensky-network.org/auth/realms/opensky-network/protocol/openid-connect/token"
+)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # never print the secret, even in a traceback
+        return f"Credentials(client_id={self.client_id!r}, client_secret='***')"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    duckdb_path: Path
+    watchlist_path: Path | None
+    opensky_api_url: str
+    opensky_auth_url: str
+    http_timeout_s: float
+    http_retries: int
+    http_backoff_s: float
+    max_retry_after_s: float
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.home / "staging"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("FDP_HOME", "./data")).resolve()
+        watchlist = env.get("FDP_WATCHLIST")
+        return cls(
+            home=home,
+            duckdb_path=Path(env.get("FDP_DUCKDB", home / "fdp.duckdb")).resolve(),
+            watchlist_path=Path(watchlist).resolve() if watchlist else None,
+            opensky_api_url=env.get("FDP_OPENSKY_API_URL", OPENSKY_API_URL).rstrip("/"),
+            opensky_auth_url=env.get("FDP_OPENSKY_AUTH_URL", OPENSKY_AUTH_URL),
+            http_timeout_s=float(env.get("FDP_HTTP_TIMEOUT", "60")),
+            http_retries=int(env.get("FDP_HTTP_RETRIES", "5")),
+            http_backoff_s=float(env.get("FDP_HTTP_BACKOFF", "2")),
+            max_retry_after_s=float(env.get("FDP_MAX_RETRY_AFTER", "300")),
+        )
+
+
+def opensky_credentials_from_env(env: dict[str, str] | None = None) -> Credentials | None:
+    env = dict(os.environ if env is None else env)
+    client_id, secret = env.get("OPENSKY_CLIENT_ID"), env.get("OPENSKY_CLIENT_SECRET")
+    return Credentials(client_id, secret) if client_id and secret else None

@@ -1,0 +1,1 @@
+"""Demo data: a synthetic, deterministic replay of OpenSky observations (not real data)."""

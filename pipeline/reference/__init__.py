@@ -1,0 +1,1 @@
+"""Reference data bundled with the pipeline (works offline)."""

@@ -1,0 +1,47 @@
+"""Explicit schemas every normalized frame is checked against before it reaches staging."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+STRING = pd.StringDtype()
+UTC_TS = "datetime64[us, UTC]"
+FLIGHT_STATUSES = ("observed", "completed", "cancelled", "diverted", "scheduled")
+_ICAO_AIRPORT = r"^[A-Z0-9]{4}$"
+
+
+def _optional(pattern: str | None = None) -> pa.Column:
+    checks = [pa.Check.str_matches(pattern)] if pattern else []
+    return pa.Column(STRING, nullable=True, checks=checks)
+
+
+FLIGHTS = pa.DataFrameSchema(
+    {
+        "flight_id": pa.Column(STRING, unique=True, checks=pa.Check.str_matches(r"^[0-9a-f]{20}$")),
+        "source": pa.Column(STRING),
+        "source_partition": pa.Column(STRING),
+        "flight_date": pa.Column("datetime64[us]"),
+        "carrier_icao": _optional(r"^[A-Z]{3}$"),
+        "carrier_code": _optional(r"^[A-Z0-9]{2,3}$"),
+        "flight_number": _optional(r"^[0-9A-Z]{1,5}$"),
+        "callsign": _optional(r"^\S{1,8}$"),
+        "icao24": _optional(r"^[0-9a-f]{6}$"),
+        "origin_icao": _optional(_ICAO_AIRPORT),
+        "dest_icao": _optional(_ICAO_AIRPORT),
+        "dep_time_utc": pa.Column(UTC_TS, nullable=True),
+        "arr_time_utc": pa.Column(UTC_TS, nullable=True),
+        "sched_dep_utc": pa.Column(UTC_TS, nullable=True),
+        "status": pa.Column(STRING, checks=pa.Check.isin(FLIGHT_STATUSES)),
+    },
+    checks=[
+        pa.Check(
+            lambda f: f["arr_time_utc"].isna()
+            | f["dep_time_utc"].isna()
+            | (f["arr_time_utc"] >= f["dep_time_utc"]),
+            error="arrival before departure",
+        ),
+    ],
+    strict=True,
+    ordered=True,
+)

@@ -1,0 +1,1 @@
+"""One module per source: fetch (HTTP -> raw zone) and normalize (raw -> typed frame)."""

@@ -1,0 +1,168 @@
+"""OpenSky flights by airport and UTC day: /flights/arrival and /flights/departure.
+
+fetch: two GETs per airport-day into the raw zone (404 with an empty body means "no flights").
+normalize: raw JSON -> the `flights` frame. A flight between two watched airports is listed
+twice (departures of one, arrivals of the other), possibly on different days; it is kept only
+from the departure list, so airport-day partitions never overlap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import SourceError
+from pipeline.http import ClientCredentialsSession, RetryAfterTooLong
+from pipeline.raw import RawRecord, RawZone
+from pipeline.schemas import FLIGHTS, STRING, UTC_TS
+
+SOURCE = "opensky"
+REQUESTS = ("departure", "arrival")
+REQUIRED_FIELDS = ("icao24", "firstSeen", "lastSeen", "estDepartureAirport",
+                   "estArrivalAirport", "callsign")
+CALLSIGN = r"^(?P<prefix>[A-Z]{3})(?P<number>[0-9][0-9A-Z]{0,4})$"
+
+
+def partition_name(day: date, airport: str) -> str:
+    return f"{day.isoformat()}/{airport}"
+
+
+def day_window(day: date) -> tuple[int, int]:
+    """Unix seconds [begin, end] of a UTC day; OpenSky's end is inclusive."""
+    begin = datetime.combine(day, time(0), tzinfo=UTC)
+    return int(begin.timestamp()), int((begin + timedelta(days=1)).timestamp()) - 1
+
+
+def request_params(day: date, airport: str) -> dict[str, Any]:
+    begin, end = day_window(day)
+    return {"airport": airport, "begin": begin, "end": end}
+
+
+def fetch(
+    client: ClientCredentialsSession,
+    raw: RawZone,
+    api_url: str,
+    day: date,
+    airport: str,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[RawRecord]:
+    """Fetch both lists for one airport-day into the raw zone."""
+    partition = partition_name(day, airport)
+    if day >= now().date():
+        raise SourceError(SOURCE, partition, "OpenSky serves flights for past UTC days only",
+                          "run this day once it has ended (the nightly DAG does this)")
+    records = []
+    for request in REQUESTS:
+        url, params = f"{api_url}/flights/{request}", request_params(day, airport)
+        try:
+            response = client.get(url, params)
+        except RetryAfterTooLong as exc:
+            raise SourceError(SOURCE, partition, f"rate limited: {exc}",
+                              "the daily API credits are spent; retry after that time") from exc
+        if response.status_code not in (200, 404):
+            raise SourceError(
+                SOURCE, partition,
+                f"HTTP {response.status_code} from {url} ({request}) after retries",
+                "check credentials (401/403) or OpenSky's status; the task retries later",
+            )
+        body = response.content
+        problem = _payload_problem(response.status_code, body)
+        records.append(raw.write(
+            source=SOURCE, partition=partition, request=request, url=url, params=params,
+            status=response.status_code, body=body, fetched_at=now(),
+            usable=problem is None, note=problem or "",
+        ))
+        if problem:
+            raise SourceError(SOURCE, partition, f"malformed {request} payload: {problem}",
+                              "the raw body was kept for inspection; the task retries the fetch")
+    return records
+
+
+def _payload_problem(status: int, body: bytes) -> str | None:
+    if status == 404:
+        return None  # OpenSky's "no flights that day"; the body is empty or irrelevant
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        return f"not JSON ({exc}); starts with {body[:80]!r}"
+    if not isinstance(payload, list):
+        return f"expected a JSON array of flights, got {type(payload).__name__}"
+    return None
+
+
+def parse_records(raw: RawZone, records: dict[str, RawRecord]) -> dict[str, list[dict]]:
+    """The flights in each request's newest usable body (404 means none)."""
+    return {
+        request: json.loads(raw.read(record)) if record.status == 200 else []
+        for request, record in records.items()
+    }
+
+
+def normalize(
+    departures: list[dict],
+    arrivals: list[dict],
+    *,
+    day: date,
+    airport: str,
+    watched_airports: Iterable[str],
+    airlines: frozenset[str],
+) -> pd.DataFrame:
+    partition = partition_name(day, airport)
+    _check_fields(departures + arrivals, partition)
+    watched = set(watched_airports)
+    # Arrivals from a watched airport are loaded from that airport's departure list instead.
+    arrivals = [f for f in arrivals if f["estDepartureAirport"] not in watched]
+    frame = pd.DataFrame(departures + arrivals, columns=list(REQUIRED_FIELDS))
+    callsign = frame["callsign"].astype(STRING).str.strip().replace("", pd.NA)
+    parts = callsign.str.extract(CALLSIGN)
+    is_airline = parts["prefix"].isin(airlines).fillna(False).astype(bool)
+    icao24 = frame["icao24"].astype(STRING).str.strip().str.lower()
+    dep_time = _utc_from_unix(frame["firstSeen"])
+    out = pd.DataFrame({
+        "flight_id": _flight_ids(icao24, frame["firstSeen"], callsign),
+        "source": SOURCE,
+        "source_partition": partition,
+        "flight_date": dep_time.dt.tz_localize(None).dt.normalize(),
+        "carrier_icao": parts["prefix"].where(is_airline),
+        "carrier_code": parts["prefix"],
+        "flight_number": parts["number"].where(is_airline),
+        "callsign": callsign,
+        "icao24": icao24,
+        "origin_icao": frame["estDepartureAirport"].astype(STRING).str.strip().str.upper(),
+        "dest_icao": frame["estArrivalAirport"].astype(STRING).str.strip().str.upper(),
+        "dep_time_utc": dep_time,
+        "arr_time_utc": _utc_from_unix(frame["lastSeen"]),
+        "sched_dep_utc": pd.Series(pd.NaT, index=frame.index, dtype=UTC_TS),
+        "status": "observed",
+    })
+    for column in ("source", "source_partition", "status"):
+        out[column] = out[column].astype(STRING)
+    out = out.drop_duplicates("flight_id").sort_values(["dep_time_utc", "flight_id"])
+    return FLIGHTS.validate(out.reset_index(drop=True))
+
+
+def _check_fields(flights: list[Any], partition: str) -> None:
+    for position, flight in enumerate(flights):
+        if not isinstance(flight, dict):
+            raise SourceError(SOURCE, partition, f"flight #{position} is not an object",
+                              "inspect the raw body; OpenSky may have changed its format")
+        missing = [name for name in REQUIRED_FIELDS if name not in flight]
+        if missing:
+            raise SourceError(SOURCE, partition, f"flight #{position} lacks fields {missing}",
+                              "OpenSky's schema changed: update pipeline/sources/opensky.py")
+
+
+def _utc_from_unix(seconds: pd.Series) -> pd.Series:
+    numeric = pd.to_numeric(seconds, errors="raise").astype("Int64")
+    return pd.to_datetime(numeric, unit="s", utc=True).astype(UTC_TS)
+
+
+def _flight_ids(icao24: pd.Series, first_seen: pd.Series, callsign: pd.Series) -> pd.Series:
+    keys = (SOURCE + "|" + icao24.fillna("") + "|" + first_seen.astype(str) + "|"
+            + callsign.fillna(""))
+    return keys.map(lambda key: hashlib.sha256(key.encode()).hexdigest()[:20]).astype(STRING)

@@ -1,0 +1,158 @@
+"""DuckDB store: numbered migrations applied once, and partition loads that replace exactly the
+rows they cover in one transaction. Only this module opens the database for writing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import SQL_DIR
+
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+_MIGRATION_FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def sql_file(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def utc_now() -> datetime:
+    """Naive UTC for TIMESTAMP columns (DuckDB would shift aware values to its session zone)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the numbered migrations not applied yet, each in its own transaction."""
+    con.execute(sql_file("migrations/000_schema_migrations.sql"))
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    newly_applied = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _MIGRATION_FILE.match(path.name)
+        if not match:
+            raise ValueError(f"{path}: migration files are named NNN_name.sql")
+        version = int(match.group(1))
+        if version == 0 or version in applied:
+            continue
+        con.begin()
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, path.name, utc_now()]
+            )
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        newly_applied.append(path.name)
+    return newly_applied
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database, creating and migrating it on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only and not path.exists():
+        with connect(path):
+            pass
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class StagedPartition:
+    """A normalized partition waiting in staging; small enough to pass between tasks."""
+
+    source: str
+    partition: str
+    staging_path: str
+    rows: int
+    raw_sha256: str
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    source: str
+    partition: str
+    rows: int
+    status: str
+
+
+def load_partitions(
+    con: duckdb.DuckDBPyConnection, staged: list[StagedPartition], run_id: str
+) -> list[LoadResult]:
+    """Replace the rows of every staged partition in ONE transaction: readers see the night
+    before or the night after, and a failure leaves the tables as they were."""
+    started_at = utc_now()
+    results: list[LoadResult] = []
+    con.begin()
+    try:
+        for part in staged:
+            results.append(_load_one(con, part, run_id, started_at))
+        con.commit()
+    except Exception as exc:
+        con.rollback()
+        _log_failures(con, staged, run_id, started_at, exc)
+        raise
+    return results
+
+
+def _load_one(
+    con: duckdb.DuckDBPyConnection, part: StagedPartition, run_id: str, started_at: datetime
+) -> LoadResult:
+    keys = {"source": part.source, "partition": part.partition}
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses new work
+    previous = con.execute(sql_file("load/last_good_load.sql"), keys).fetchall()
+    unchanged = previous == [(part.content_sha256, part.rows)]
+    if not unchanged:
+        if not Path(part.staging_path).exists():
+            raise FileNotFoundError(f"{part.source} {part.partition}: staged file "
+                                    f"{part.staging_path} is gone; rerun its normalize step")
+        con.execute(sql_file("load/flights_delete_partition.sql"), keys)
+        con.execute(sql_file("load/flights_insert.sql"),
+                    {"staging_path": part.staging_path, "run_id": run_id, "loaded_at": utc_now()})
+    status = "unchanged" if unchanged else "loaded"
+    _log(con, part, run_id, started_at, status, part.rows, "")
+    return LoadResult(part.source, part.partition, part.rows, status)
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    part: StagedPartition,
+    run_id: str,
+    started_at: datetime,
+    status: str,
+    rows: int | None,
+    message: str,
+) -> None:
+    con.execute(sql_file("load/load_log_insert.sql"), {
+        "run_id": run_id, "source": part.source, "partition": part.partition, "rows": rows,
+        "raw_sha256": part.raw_sha256, "content_sha256": part.content_sha256,
+        "started_at": started_at, "finished_at": utc_now(), "status": status,
+        "message": message,
+    })
+
+
+def _log_failures(
+    con: duckdb.DuckDBPyConnection,
+    staged: list[StagedPartition],
+    run_id: str,
+    started_at: datetime,
+    exc: Exception,
+) -> None:
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    con.begin()
+    for part in staged:
+        _log(con, part, run_id, started_at, "failed", None, message)
+    con.commit()

@@ -1,0 +1,1 @@
+DELETE FROM flights WHERE source = $source AND source_partition = $partition;

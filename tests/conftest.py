@@ -1,0 +1,54 @@
+"""Test set-up. Airflow reads its configuration when first imported, so its home (a SQLite
+metadata database in a temporary folder) is fixed here, before any test imports it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fdp-test-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+for leaked in ("OPENSKY_CLIENT_ID", "OPENSKY_CLIENT_SECRET", "FDP_HOME", "FDP_DUCKDB",
+               "FDP_WATCHLIST", "AIRFLOW_CONN_OPENSKY_DEFAULT"):
+    os.environ.pop(leaked, None)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def load_fixture(name: str) -> list[dict]:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fdp_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh FDP_HOME with fast HTTP retries; returns the folder."""
+    home = tmp_path / "fdp"
+    monkeypatch.setenv("FDP_HOME", str(home))
+    monkeypatch.setenv("FDP_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("FDP_HTTP_RETRIES", "3")
+    return home
+
+
+@pytest.fixture(scope="session")
+def airflow_metadata() -> Path:
+    """Airflow's SQLite metadata database and the writer pool, made once per test session."""
+    from pipeline.airflow_runner import prepare_airflow
+
+    prepare_airflow(AIRFLOW_HOME / "setup.log")
+    return AIRFLOW_HOME
+
+
+def table_checksum(con, table: str) -> str:
+    """md5 over every column of every row, in a stable order: equal means identical contents."""
+    [(digest,)] = con.execute(
+        f"SELECT md5(coalesce(string_agg(CAST(t AS VARCHAR), '|' ORDER BY CAST(t AS VARCHAR)), ''))"
+        f" FROM {table} t"
+    ).fetchall()
+    return digest

@@ -1,0 +1,103 @@
+"""The real nightly DAG through Airflow's dag.test(), against a local OpenSky on 127.0.0.1:
+rows land in a DuckDB file on disk, a second run changes nothing, and replay needs no network."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pytest
+from conftest import load_fixture, table_checksum
+from fake_opensky import CLIENT_ID, CLIENT_SECRET, FakeOpenSky
+
+from pipeline.airflow_runner import load_dag, run_night
+from pipeline.config import Settings
+from pipeline.sources.opensky import day_window
+
+DAY = date(2025, 11, 20)
+
+
+@pytest.fixture
+def night(httpserver, fdp_env, tmp_path, monkeypatch, airflow_metadata):
+    """A local OpenSky serving 20 Nov 2025 for SVMI and SVMC, and a watchlist of those two."""
+    sky = FakeOpenSky(httpserver)
+    for key, value in sky.env().items():
+        monkeypatch.setenv(key, value)
+    watchlist = tmp_path / "watchlist.toml"
+    watchlist.write_text('countries = ["VE"]\nairports = ["SVMI", "SVMC"]\n')
+    monkeypatch.setenv("FDP_WATCHLIST", str(watchlist))
+    begin, _ = day_window(DAY)
+    arrivals = load_fixture("opensky/arrival_SVMI_2025-11-20.json")
+    sky.serve("departure", "SVMI", begin, load_fixture("opensky/departure_SVMI_2025-11-20.json"))
+    sky.serve("arrival", "SVMI", begin, arrivals)
+    sky.serve("departure", "SVMC", begin, [f for f in arrivals if f["callsign"] == "VCV1021 "])
+    # SVMC arrivals: only VCV1020 from SVMI, which SVMI's departures already hold -> not loaded
+    sky.serve("arrival", "SVMC", begin,
+              [f for f in load_fixture("opensky/departure_SVMI_2025-11-20.json")
+               if f["callsign"] == "VCV1020 "])
+    return sky
+
+
+def query(sql: str) -> list[tuple]:
+    with duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def checksum(table: str) -> str:
+    with duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True) as con:
+        return table_checksum(con, table)
+
+
+def test_one_night_fetches_normalizes_and_loads(night, monkeypatch):
+    # In Airflow the credentials come from the connection opensky_default.
+    monkeypatch.delenv("OPENSKY_CLIENT_ID")
+    monkeypatch.delenv("OPENSKY_CLIENT_SECRET")
+    monkeypatch.setenv("AIRFLOW_CONN_OPENSKY_DEFAULT", json.dumps(
+        {"conn_type": "generic", "login": CLIENT_ID, "password": CLIENT_SECRET}))
+
+    run = run_night(load_dag(), DAY, {"replay": False})
+
+    assert run.state == "success"
+    assert len(night.api_requests) == 4  # 2 airports x (departures, arrivals)
+    assert query("SELECT count(*), count(DISTINCT flight_id) FROM flights") == [(11, 11)]
+    assert query("SELECT source_partition, count(*) FROM flights GROUP BY 1 ORDER BY 1") == [
+        ("2025-11-20/SVMC", 1), ("2025-11-20/SVMI", 10)]
+    assert query("SELECT callsign, count(*) FROM flights WHERE callsign LIKE 'VCV%' "
+                 "GROUP BY 1 ORDER BY 1") == [("VCV1020", 1), ("VCV1021", 1)]
+    assert query("SELECT carrier_icao, origin_icao, dest_icao, CAST(arr_time_utc AS VARCHAR), "
+                 "status FROM flights WHERE callsign = 'IBE6674'") == [
+        ("IBE", "SVMI", "LEMD", "2025-11-21 07:31:40", "observed")]
+    assert query("SELECT DISTINCT run_id FROM flights") == [(run.run_id,)]
+    assert query("SELECT \"partition\", status, rows FROM load_log ORDER BY 1") == [
+        ("2025-11-20/SVMC", "loaded", 1), ("2025-11-20/SVMI", "loaded", 10)]
+
+
+def test_same_night_twice_leaves_identical_tables(night):
+    dag = load_dag()
+    run_night(dag, DAY, {"replay": False})
+    before = checksum("flights")
+    second = run_night(dag, DAY, {"replay": False})
+    assert second.state == "success"
+    assert checksum("flights") == before
+    assert query("SELECT status, count(*) FROM load_log GROUP BY 1 ORDER BY 1") == [
+        ("loaded", 2), ("unchanged", 2)]
+
+
+def test_replay_rebuilds_from_raw_without_network(night, monkeypatch, tmp_path):
+    dag = load_dag()
+    run_night(dag, DAY, {"replay": False})
+    rows_without_lineage = "SELECT * EXCLUDE (run_id, loaded_at) FROM flights ORDER BY flight_id"
+    fetched = query(rows_without_lineage)
+    Settings.from_env().duckdb_path.unlink()  # lose the database, keep the raw zone
+    monkeypatch.setenv("FDP_OPENSKY_API_URL", "http://127.0.0.1:9/unreachable")
+    monkeypatch.setenv("FDP_OPENSKY_AUTH_URL", "http://127.0.0.1:9/unreachable")
+    requests_before = len(night.api_requests) + len(night.token_requests)
+
+    run = run_night(dag, DAY, {"replay": True})
+
+    assert run.state == "success"
+    assert len(night.api_requests) + len(night.token_requests) == requests_before
+    assert len(fetched) == 11
+    assert query(rows_without_lineage) == fetched
+    assert query("SELECT DISTINCT run_id FROM flights") == [(run.run_id,)]

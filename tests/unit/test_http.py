@@ -1,0 +1,138 @@
+"""HTTP layer and OpenSky fetch against a real local server: retries, rate limits, OAuth2."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+from fake_opensky import CLIENT_SECRET, FakeOpenSky
+from werkzeug import Response
+
+from pipeline.config import Settings, opensky_credentials_from_env
+from pipeline.errors import SourceError
+from pipeline.http import USER_AGENT, ClientCredentialsSession
+from pipeline.raw import RawZone
+from pipeline.sources import opensky
+
+DAY = date(2025, 11, 20)
+LATER = datetime(2025, 11, 21, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def sky(httpserver, fdp_env, monkeypatch) -> FakeOpenSky:
+    fake = FakeOpenSky(httpserver)
+    for key, value in fake.env().items():
+        monkeypatch.setenv(key, value)
+    return fake
+
+
+def client(settings: Settings) -> ClientCredentialsSession:
+    return ClientCredentialsSession(settings.opensky_auth_url, opensky_credentials_from_env(),
+                                    settings)
+
+
+def fetch(settings: Settings, session: ClientCredentialsSession | None = None):
+    return opensky.fetch(session or client(settings), RawZone(settings.raw_dir),
+                         settings.opensky_api_url, DAY, "SVMI", now=lambda: LATER)
+
+
+def test_token_is_fetched_once_and_reused(sky):
+    settings = Settings.from_env()
+    records = fetch(settings)
+    assert [r.status for r in records] == [404, 404]
+    assert len(sky.token_requests) == 1
+    assert {r.headers["Authorization"] for r in sky.api_requests} == {"Bearer token-1"}
+    assert sky.api_requests[0].headers["User-Agent"] == USER_AGENT
+
+
+def test_token_about_to_expire_is_fetched_again(httpserver, fdp_env, monkeypatch):
+    fake = FakeOpenSky(httpserver, expires_in=30)  # inside the 60 s safety margin
+    for key, value in fake.env().items():
+        monkeypatch.setenv(key, value)
+    fetch(Settings.from_env())
+    assert len(fake.token_requests) == 2
+
+
+def test_401_fetches_a_new_token_once(sky):
+    settings = Settings.from_env()
+    session = client(settings)
+    fetch(settings, session)
+    sky.revoke_tokens()  # the server forgot our token before it expired
+    fetch(settings, session)
+    assert len(sky.token_requests) == 2
+
+
+def test_rejected_credentials_name_the_fix(sky, monkeypatch):
+    sky.scripted = [Response("", 401), Response("", 401)]
+    with pytest.raises(SourceError, match=r"opensky 2025-11-20/SVMI: HTTP 401 .*check credentials"):
+        fetch(Settings.from_env())
+
+
+@pytest.mark.parametrize("header", ["Retry-After", "X-Rate-Limit-Retry-After-Seconds"])
+def test_429_waits_as_long_as_the_server_asks(sky, header):
+    sky.scripted = [Response("", 429, headers={header: "1"})]
+    started = time.monotonic()
+    records = fetch(Settings.from_env())
+    assert time.monotonic() - started >= 1.0
+    assert [r.status for r in records] == [404, 404]
+
+
+def test_429_with_a_long_wait_fails_fast_with_a_clear_error(sky):
+    sky.scripted = [Response("", 429, headers={"X-Rate-Limit-Retry-After-Seconds": "7200"})]
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="rate limited: server asked to retry after 7200 s"):
+        fetch(Settings.from_env())
+    assert time.monotonic() - started < 5
+
+
+def test_5xx_is_retried_with_backoff(sky):
+    sky.scripted = [Response("", 503), Response("", 502)]
+    assert [r.status for r in fetch(Settings.from_env())] == [404, 404]
+    assert len(sky.api_requests) == 4
+
+
+def test_persistent_5xx_names_source_partition_and_status(sky):
+    sky.scripted = [Response("", 500)] * 10
+    with pytest.raises(SourceError, match=r"opensky 2025-11-20/SVMI: HTTP 500 .*departure"):
+        fetch(Settings.from_env())
+    assert len(sky.api_requests) == 4  # first try + FDP_HTTP_RETRIES=3
+
+
+def test_malformed_payload_is_kept_as_unusable_and_raises(sky):
+    sky.scripted = [Response("<html>maintenance</html>", 200)]
+    settings = Settings.from_env()
+    with pytest.raises(SourceError, match="malformed departure payload: not JSON"):
+        fetch(settings)
+    raw = RawZone(settings.raw_dir)
+    assert raw.latest("opensky", "2025-11-20/SVMI") == {}
+    assert raw.latest("opensky", "2025-11-20/SVMI", usable_only=False)["departure"].usable is False
+
+
+def test_json_that_is_not_a_list_is_malformed(sky):
+    sky.scripted = [Response('{"error": "x"}', 200, content_type="application/json")]
+    with pytest.raises(SourceError, match="expected a JSON array of flights, got dict"):
+        fetch(Settings.from_env())
+
+
+def test_today_is_refused_because_opensky_serves_past_days_only(sky):
+    settings = Settings.from_env()
+    with pytest.raises(SourceError, match="past UTC days only"):
+        opensky.fetch(client(settings), RawZone(settings.raw_dir), settings.opensky_api_url,
+                      DAY, "SVMI", now=lambda: datetime(2025, 11, 20, 23, tzinfo=UTC))
+    assert sky.api_requests == []
+
+
+def test_secrets_reach_neither_logs_nor_raw_files(sky, caplog):
+    caplog.set_level(logging.DEBUG)
+    settings = Settings.from_env()
+    sky.scripted = [Response("", 429, headers={"Retry-After": "0"})]
+    fetch(settings)
+    assert "token-1" in sky.api_requests[-1].headers["Authorization"]  # the token was used
+    assert CLIENT_SECRET not in caplog.text and "token-1" not in caplog.text
+    for path in settings.raw_dir.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert CLIENT_SECRET not in text and "token-1" not in text
+    assert CLIENT_SECRET not in repr(opensky_credentials_from_env())

@@ -1,0 +1,113 @@
+"""DuckDB store: migrations once, partition replace in one transaction, failures change nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from conftest import load_fixture
+
+from pipeline import store
+from pipeline.sources import opensky
+from pipeline.staging import content_sha256, write_parquet
+
+WATCHED = ("SVMC", "SVMI")
+AIRLINES = frozenset({"IBE", "VCV", "ROI", "LER", "THY", "GLO"})
+
+
+def stage(tmp_path, frame: pd.DataFrame, partition: str) -> store.StagedPartition:
+    path = tmp_path / "staging" / f"{partition.replace('/', '_')}.parquet"
+    write_parquet(frame, path)
+    return store.StagedPartition("opensky", partition, str(path), len(frame), "raw",
+                                 content_sha256(frame))
+
+
+def fixture_frame(departures=None) -> pd.DataFrame:
+    if departures is None:
+        departures = load_fixture("opensky/departure_SVMI_2025-11-20.json")
+    return opensky.normalize(
+        departures,
+        load_fixture("opensky/arrival_SVMI_2025-11-20.json"),
+        day=date(2025, 11, 20), airport="SVMI", watched_airports=WATCHED, airlines=AIRLINES,
+    )
+
+
+def table(con, name: str) -> list[tuple]:
+    return con.execute(f"SELECT * EXCLUDE (loaded_at) FROM {name} ORDER BY ALL").fetchall()
+
+
+def test_migrations_apply_once_and_are_recorded(tmp_path):
+    path = tmp_path / "fdp.duckdb"
+    with store.connect(path) as con:
+        versions = con.execute("SELECT version, name FROM schema_migrations ORDER BY 1").fetchall()
+        assert versions == [(1, "001_flights.sql"), (2, "002_load_log.sql")]
+        assert store.migrate(con) == []
+
+
+def test_load_replaces_exactly_its_partition(tmp_path):
+    frame = fixture_frame()
+    other = fixture_frame().assign(source_partition="2025-11-21/SVMI",
+                                   flight_id=lambda f: f["flight_id"].str[::-1])
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        store.load_partitions(con, [stage(tmp_path, frame, "2025-11-20/SVMI"),
+                                    stage(tmp_path, other, "2025-11-21/SVMI")], "run-1")
+        smaller = frame.iloc[:3]
+        store.load_partitions(con, [stage(tmp_path, smaller, "2025-11-20/SVMI")], "run-2")
+        counts = dict(con.execute(
+            "SELECT source_partition, count(*) FROM flights GROUP BY 1").fetchall())
+    assert counts == {"2025-11-20/SVMI": 3, "2025-11-21/SVMI": len(other)}
+
+
+def test_same_content_twice_leaves_rows_untouched(tmp_path):
+    frame = fixture_frame()
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        first = store.load_partitions(con, [stage(tmp_path, frame, "2025-11-20/SVMI")], "run-1")
+        before = table(con, "flights")
+        second = store.load_partitions(con, [stage(tmp_path, frame, "2025-11-20/SVMI")], "run-2")
+        assert table(con, "flights") == before
+        statuses = con.execute("SELECT run_id, status, rows FROM load_log ORDER BY run_id"
+                               ).fetchall()
+    assert [r.status for r in first + second] == ["loaded", "unchanged"]
+    assert statuses == [("run-1", "loaded", 10), ("run-2", "unchanged", 10)]
+
+
+def test_timestamps_are_stored_as_utc_timestamps(tmp_path):
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        con.execute("SET TimeZone = 'America/Caracas'")  # a reader's zone must not shift data
+        store.load_partitions(con, [stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")], "r")
+        row = con.execute("SELECT typeof(dep_time_utc), dep_time_utc, flight_date FROM flights "
+                          "WHERE callsign = 'IBE6674'").fetchone()
+    assert row[0] == "TIMESTAMP"
+    assert str(row[1]) == "2025-11-20 22:58:12" and str(row[2]) == "2025-11-20"
+
+
+def test_a_failing_partition_rolls_back_the_whole_load_and_is_logged(tmp_path):
+    good = stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")
+    broken = stage(tmp_path, fixture_frame(), "2025-11-20/SVMC")
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        store.load_partitions(con, [good], "run-1")
+        before = table(con, "flights")
+        changed = stage(tmp_path, fixture_frame().iloc[:2], "2025-11-20/SVMI")
+        # same flight_ids in a second partition: the primary key refuses the duplicate rows
+        with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):
+            store.load_partitions(con, [changed, broken], "run-2")
+        assert table(con, "flights") == before
+        failed = con.execute("SELECT \"partition\", message FROM load_log "
+                             "WHERE status = 'failed' ORDER BY 1").fetchall()
+    assert [p for p, _ in failed] == ["2025-11-20/SVMC", "2025-11-20/SVMI"]
+    assert "onstraint" in failed[0][1]
+
+
+def test_missing_staging_file_fails_without_partial_rows(tmp_path):
+    part = stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")
+    (tmp_path / "staging" / "2025-11-20_SVMI.parquet").unlink()
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        with pytest.raises(FileNotFoundError):
+            store.load_partitions(con, [part], "run-1")
+        assert con.execute("SELECT count(*) FROM flights").fetchone() == (0,)
+
+
+def test_read_only_connect_creates_and_migrates_a_missing_database(tmp_path):
+    with store.connect(tmp_path / "new" / "fdp.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM flights").fetchone() == (0,)
