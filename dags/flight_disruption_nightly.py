@@ -9,7 +9,7 @@ import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
 from pipeline import airflow_tasks
-from pipeline.nightly import SOURCES
+from pipeline.sources.registry import SOURCES
 
 with DAG(
     dag_id="flight_disruption_nightly",

@@ -7,26 +7,31 @@ from dataclasses import asdict
 from datetime import datetime
 
 from pipeline import nightly
-from pipeline.config import Credentials, Settings, opensky_credentials_from_env
+from pipeline.config import Credentials, Settings, credentials_from_env
+from pipeline.raw import RawZone
+from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
 WRITER_POOL = "fdp_duckdb_writer"  # one slot: DuckDB allows a single writing process
-OPENSKY_CONN_ID = "opensky_default"
+CONNECTION_IDS = {"opensky": "opensky_default"}
 
 
-def opensky_credentials() -> Credentials | None:
-    """The Airflow connection opensky_default (login = client id, password = secret),
-    falling back to OPENSKY_CLIENT_ID / OPENSKY_CLIENT_SECRET."""
+def credentials(source: str) -> Credentials | None:
+    """The source's Airflow connection (login = client id, password = secret), falling back
+    to the environment variables the CLI reads."""
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
+    conn_id = CONNECTION_IDS.get(source)
+    if conn_id is None:
+        return None
     try:
-        conn = Connection.get(OPENSKY_CONN_ID)
+        conn = Connection.get(conn_id)
     except AirflowNotFoundException:
-        return opensky_credentials_from_env()
+        return credentials_from_env(source)
     if conn.login and conn.password:
         return Credentials(conn.login, conn.password)
-    return opensky_credentials_from_env()
+    return credentials_from_env(source)
 
 
 def plan_partitions(data_interval_start: datetime, sources: list[str]) -> list[dict]:
@@ -38,8 +43,10 @@ def plan_partitions(data_interval_start: datetime, sources: list[str]) -> list[d
 
 def fetch(partition: dict, replay: bool) -> dict:
     part = nightly.Partition(**partition)
-    credentials = None if replay else opensky_credentials()
-    nightly.fetch_partition(part, Settings.from_env(), replay=replay, credentials=credentials)
+    settings = Settings.from_env()
+    secrets = {} if replay else {part.source: credentials(part.source)}
+    nightly.fetch_partition(part, FetchContext(settings, RawZone(settings.raw_dir), secrets),
+                            replay=replay)
     return partition
 
 

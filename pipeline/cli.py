@@ -11,8 +11,9 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline import nightly, store
-from pipeline.config import Settings, opensky_credentials_from_env
+from pipeline.config import Settings, all_credentials_from_env
 from pipeline.errors import PipelineError
+from pipeline.sources.registry import SOURCES
 from pipeline.watchlist import WatchlistError
 
 EPILOG = """environment:
@@ -40,8 +41,8 @@ def _sources(text: str) -> tuple[str, ...]:
 def _add_night_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", action="store_true",
                         help="rebuild from the raw zone only, with no network")
-    parser.add_argument("--sources", type=_sources, default=nightly.SOURCES,
-                        help=f"comma-separated sources (default: {','.join(nightly.SOURCES)})")
+    parser.add_argument("--sources", type=_sources, default=tuple(SOURCES),
+                        help=f"comma-separated sources (default: {','.join(SOURCES)})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     results = nightly.run_night(
         args.date, settings, replay=args.replay, sources=args.sources,
-        credentials=opensky_credentials_from_env(),
+        credentials=all_credentials_from_env(),
     )
     _print_results(args.date, results)
     return 0
@@ -126,7 +127,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     todo = [day for day in days if day not in done]
     if done:
         print(f"skipping {len(done)} day(s) already loaded (use --force to rerun them)")
-    credentials = opensky_credentials_from_env()
+    credentials = all_credentials_from_env()
     with tqdm(todo, unit="day", desc="backfill") as bar:
         for day in bar:
             bar.set_postfix_str(day.isoformat())

@@ -62,7 +62,20 @@ class Settings:
         )
 
 
-def opensky_credentials_from_env(env: dict[str, str] | None = None) -> Credentials | None:
+# source -> the environment variables holding its client id and secret
+CREDENTIAL_VARIABLES = {
+    "opensky": ("OPENSKY_CLIENT_ID", "OPENSKY_CLIENT_SECRET"),
+}
+
+
+def credentials_from_env(
+    source: str, env: dict[str, str] | None = None
+) -> Credentials | None:
     env = dict(os.environ if env is None else env)
-    client_id, secret = env.get("OPENSKY_CLIENT_ID"), env.get("OPENSKY_CLIENT_SECRET")
+    id_variable, secret_variable = CREDENTIAL_VARIABLES[source]
+    client_id, secret = env.get(id_variable), env.get(secret_variable)
     return Credentials(client_id, secret) if client_id and secret else None
+
+
+def all_credentials_from_env() -> dict[str, Credentials | None]:
+    return {source: credentials_from_env(source) for source in CREDENTIAL_VARIABLES}

@@ -1,24 +1,30 @@
-"""Raw zone: every usable or unusable response body stored once, by content hash, with one
-manifest line per fetch. Nothing here is ever rewritten; replay reads it with no network."""
+"""Raw zone: every response body stored once, by content hash, and one manifest line per
+response. A fetch of a partition (one or more responses, e.g. pages) ends with a `complete`
+line; replay reads only the newest complete fetch. Nothing here is ever rewritten."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.jsonl"
+COMPLETE = "complete"  # the request name of the line that closes a successful fetch
 
 
 @dataclass(frozen=True)
 class RawRecord:
     source: str
     partition: str
-    request: str  # which call inside the partition, e.g. "arrival"
+    fetch_id: str  # one per fetch of the partition; pages of one fetch share it
+    request: str  # which call inside the fetch, e.g. "arrival" or "page-2"
     url: str  # without credentials; they travel in headers or bodies, never here
     params: dict[str, Any]
     status: int
@@ -28,11 +34,49 @@ class RawRecord:
     file: str
     usable: bool = True
     synthetic: bool = False
-    note: str = field(default="")
+    note: str = ""
 
 
 def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+class FetchBatch:
+    """The responses of one fetch, written to disk as they arrive and to the manifest at the end."""
+
+    def __init__(self, zone: RawZone, source: str, partition: str, synthetic: bool) -> None:
+        self.zone, self.source, self.partition, self.synthetic = zone, source, partition, synthetic
+        self.fetch_id = uuid.uuid4().hex
+        self.records: list[RawRecord] = []
+
+    def add(
+        self,
+        *,
+        request: str,
+        url: str,
+        params: dict[str, Any],
+        status: int,
+        body: bytes,
+        fetched_at: datetime,
+        usable: bool = True,
+        note: str = "",
+    ) -> RawRecord:
+        if fetched_at.tzinfo is None:
+            raise ValueError("fetched_at must be timezone-aware UTC")
+        folder = self.zone.partition_dir(self.source, self.partition)
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = sha256_hex(body)
+        body_path = folder / f"{digest}.body"
+        if not body_path.exists():
+            _write_atomically(body_path, body)
+        record = RawRecord(
+            source=self.source, partition=self.partition, fetch_id=self.fetch_id,
+            request=request, url=url, params=params, status=status,
+            fetched_at=fetched_at.isoformat(), sha256=digest, bytes=len(body),
+            file=body_path.name, usable=usable, synthetic=self.synthetic, note=note,
+        )
+        self.records.append(record)
+        return record
 
 
 class RawZone:
@@ -42,65 +86,47 @@ class RawZone:
     def partition_dir(self, source: str, partition: str) -> Path:
         return self.root / source / partition
 
-    def write(
-        self,
-        *,
-        source: str,
-        partition: str,
-        request: str,
-        url: str,
-        params: dict[str, Any],
-        status: int,
-        body: bytes,
-        fetched_at: datetime,
-        usable: bool = True,
-        synthetic: bool = False,
-        note: str = "",
-    ) -> RawRecord:
-        if fetched_at.tzinfo is None:
-            raise ValueError("fetched_at must be timezone-aware UTC")
-        folder = self.partition_dir(source, partition)
-        folder.mkdir(parents=True, exist_ok=True)
-        digest = sha256_hex(body)
-        body_path = folder / f"{digest}.body"
-        if not body_path.exists():
-            _write_atomically(body_path, body)
-        record = RawRecord(
-            source=source,
-            partition=partition,
-            request=request,
-            url=url,
-            params=params,
-            status=status,
-            fetched_at=fetched_at.isoformat(),
-            sha256=digest,
-            bytes=len(body),
-            file=body_path.name,
-            usable=usable,
-            synthetic=synthetic,
-            note=note,
+    @contextmanager
+    def fetch(self, source: str, partition: str, *, synthetic: bool = False
+              ) -> Iterator[FetchBatch]:
+        """Collect one fetch. On success it is closed with a `complete` line, unless it brought
+        exactly what the newest complete fetch holds (then nothing is added). On failure its
+        lines are still written, for inspection, but never replayed."""
+        batch = FetchBatch(self, source, partition, synthetic)
+        try:
+            yield batch
+        except BaseException:
+            self._append(source, partition, batch.records)
+            raise
+        if _fingerprint(batch.records) == _fingerprint(self.latest(source, partition)):
+            return
+        marker = RawRecord(
+            source=source, partition=partition, fetch_id=batch.fetch_id, request=COMPLETE,
+            url="", params={}, status=0,
+            fetched_at=batch.records[-1].fetched_at if batch.records else "", sha256="",
+            bytes=0, file="", synthetic=synthetic, note=f"{len(batch.records)} responses",
         )
-        previous = self.latest(source, partition, usable_only=False).get(request)
-        if not _same_response(previous, record):  # a refetch that learned nothing adds no line
-            self._append_manifest(folder, record)
-        return record
+        self._append(source, partition, [*batch.records, marker])
 
     def records(self, source: str, partition: str) -> list[RawRecord]:
         manifest = self.partition_dir(source, partition) / MANIFEST
         if not manifest.exists():
             return []
-        lines = manifest.read_text(encoding="utf-8").splitlines()
-        return [RawRecord(**json.loads(line)) for line in lines if line.strip()]
+        records = []
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            try:
+                records.append(RawRecord(**json.loads(line)))
+            except (ValueError, TypeError):
+                continue  # a line cut short by a killed process; its fetch has no `complete`
+        return records
 
-    def latest(
-        self, source: str, partition: str, *, usable_only: bool = True
-    ) -> dict[str, RawRecord]:
-        """The newest record of each request in the partition."""
-        newest: dict[str, RawRecord] = {}
-        for record in self.records(source, partition):
-            if record.usable or not usable_only:
-                newest[record.request] = record  # manifest order is fetch order
-        return newest
+    def latest(self, source: str, partition: str) -> list[RawRecord]:
+        """The responses of the newest complete fetch of the partition ([] if none)."""
+        records = self.records(source, partition)
+        complete = [r.fetch_id for r in records if r.request == COMPLETE]
+        if not complete:
+            return []
+        return [r for r in records if r.fetch_id == complete[-1] and r.request != COMPLETE]
 
     def read(self, record: RawRecord) -> bytes:
         path = self.partition_dir(record.source, record.partition) / record.file
@@ -109,24 +135,25 @@ class RawZone:
             raise ValueError(f"raw file {path} does not match its manifest sha256; it was altered")
         return body
 
-    @staticmethod
-    def _append_manifest(folder: Path, record: RawRecord) -> None:
-        line = json.dumps(asdict(record), sort_keys=True) + "\n"
+    def _append(self, source: str, partition: str, records: list[RawRecord]) -> None:
+        if not records:
+            return
+        folder = self.partition_dir(source, partition)
+        folder.mkdir(parents=True, exist_ok=True)
+        text = "".join(json.dumps(asdict(r), sort_keys=True) + "\n" for r in records)
         with open(folder / MANIFEST, "a", encoding="utf-8") as manifest:
-            manifest.write(line)
+            manifest.write(text)  # one write: a fetch's lines land together
             manifest.flush()
             os.fsync(manifest.fileno())
 
 
-def _same_response(previous: RawRecord | None, record: RawRecord) -> bool:
-    if previous is None:
-        return False
-    keys = ("sha256", "status", "url", "params", "usable", "synthetic")
-    return all(getattr(previous, key) == getattr(record, key) for key in keys)
+def _fingerprint(records: list[RawRecord]) -> list[tuple]:
+    return [(r.request, r.url, json.dumps(r.params, sort_keys=True), r.status, r.sha256,
+             r.usable, r.synthetic) for r in records]
 
 
 def _write_atomically(path: Path, body: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "wb") as handle:
         handle.write(body)
         handle.flush()

@@ -15,7 +15,9 @@ import duckdb
 from pipeline.config import SQL_DIR
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
+DERIVE_DIR = SQL_DIR / "derive"
 _MIGRATION_FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_PARAMETER = re.compile(r"\$([a-z_]+)")
 
 
 def sql_file(name: str) -> str:
@@ -69,11 +71,18 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
+def derive(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the derived tables from the loaded ones (sql/derive, in file order)."""
+    for path in sorted(DERIVE_DIR.glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class StagedPartition:
     """A normalized partition waiting in staging; small enough to pass between tasks."""
 
     source: str
+    table: str
     partition: str
     staging_path: str
     rows: int
@@ -89,17 +98,25 @@ class LoadResult:
     status: str
 
 
+def run_sql(con: duckdb.DuckDBPyConnection, path: Path, params: dict[str, object]) -> None:
+    """Run one SQL file, passing only the $parameters it names (DuckDB refuses extras)."""
+    text = path.read_text(encoding="utf-8")
+    named = set(_PARAMETER.findall(text))
+    con.execute(text, {k: v for k, v in params.items() if k in named} if named else None)
+
+
 def load_partitions(
     con: duckdb.DuckDBPyConnection, staged: list[StagedPartition], run_id: str
 ) -> list[LoadResult]:
-    """Replace the rows of every staged partition in ONE transaction: readers see the night
-    before or the night after, and a failure leaves the tables as they were."""
+    """Load every staged partition and rebuild the derived tables in ONE transaction: readers
+    see the night before or the night after, and a failure leaves the tables as they were."""
     started_at = utc_now()
     results: list[LoadResult] = []
     con.begin()
     try:
         for part in staged:
             results.append(_load_one(con, part, run_id, started_at))
+        derive(con)
         con.commit()
     except Exception as exc:
         con.rollback()
@@ -114,14 +131,15 @@ def _load_one(
     keys = {"source": part.source, "partition": part.partition}
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses new work
     previous = con.execute(sql_file("load/last_good_load.sql"), keys).fetchall()
-    unchanged = previous == [(part.content_sha256, part.rows)]
+    unchanged = previous == [(part.content_sha256,)]
     if not unchanged:
         if not Path(part.staging_path).exists():
             raise FileNotFoundError(f"{part.source} {part.partition}: staged file "
                                     f"{part.staging_path} is gone; rerun its normalize step")
-        con.execute(sql_file("load/flights_delete_partition.sql"), keys)
-        con.execute(sql_file("load/flights_insert.sql"),
-                    {"staging_path": part.staging_path, "run_id": run_id, "loaded_at": utc_now()})
+        params = {**keys, "staging_path": part.staging_path, "run_id": run_id,
+                  "loaded_at": utc_now()}
+        for path in sorted((SQL_DIR / "load" / part.table).glob("*.sql")):
+            run_sql(con, path, params)
     status = "unchanged" if unchanged else "loaded"
     _log(con, part, run_id, started_at, status, part.rows, "")
     return LoadResult(part.source, part.partition, part.rows, status)

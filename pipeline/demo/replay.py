@@ -11,6 +11,7 @@ from pipeline.config import OPENSKY_API_URL
 from pipeline.demo.synthetic import Scenario, opensky_response, synthesize_flights
 from pipeline.raw import RawZone
 from pipeline.sources import opensky
+from pipeline.sources.base import partition_name
 
 NOTE = "SYNTHETIC demo data generated from pipeline/demo/venezuela_2025.toml, not observations"
 
@@ -28,19 +29,18 @@ def write_replay(
     written = 0
     for day in days_between(start, end):
         for airport in airports:
-            for request in opensky.REQUESTS:
-                listed = opensky_response(flights, airport, day, request)
-                raw.write(
-                    source=opensky.SOURCE,
-                    partition=opensky.partition_name(day, airport),
-                    request=request,
-                    url=f"{OPENSKY_API_URL}/flights/{request}",
-                    params=opensky.request_params(day, airport),
-                    status=200 if listed else 404,  # OpenSky answers 404 for an empty day
-                    body=json.dumps(listed).encode() if listed else b"",
-                    fetched_at=generated_at,
-                    synthetic=True,
-                    note=NOTE,
-                )
-                written += 1
+            partition = partition_name(day, airport)
+            with raw.fetch(opensky.SOURCE, partition, synthetic=True) as batch:
+                for request in opensky.REQUESTS:
+                    listed = opensky_response(flights, airport, day, request)
+                    batch.add(
+                        request=request,
+                        url=f"{OPENSKY_API_URL}/flights/{request}",
+                        params=opensky.request_params(day, airport),
+                        status=200 if listed else 404,  # OpenSky answers 404 for an empty day
+                        body=json.dumps(listed).encode() if listed else b"",
+                        fetched_at=generated_at,
+                        note=NOTE,
+                    )
+                    written += 1
     return written

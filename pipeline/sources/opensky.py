@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,18 +18,30 @@ import pandas as pd
 
 from pipeline.errors import SourceError
 from pipeline.http import ClientCredentialsSession, RetryAfterTooLong
-from pipeline.raw import RawRecord, RawZone
 from pipeline.schemas import FLIGHTS, STRING, UTC_TS
+from pipeline.sources.base import (
+    FetchContext,
+    NormalizeContext,
+    Response,
+    partition_name,
+)
+from pipeline.watchlist import Watchlist
 
 SOURCE = "opensky"
+TABLE = "flights"
+CREDENTIALS_FIX = (
+    "set OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET (in Airflow: the connection "
+    "opensky_default, login = client id, password = client secret), or rebuild from raw with "
+    "--replay"
+)
 REQUESTS = ("departure", "arrival")
 REQUIRED_FIELDS = ("icao24", "firstSeen", "lastSeen", "estDepartureAirport",
                    "estArrivalAirport", "callsign")
 CALLSIGN = r"^(?P<prefix>[A-Z]{3})(?P<number>[0-9][0-9A-Z]{0,4})$"
 
 
-def partition_name(day: date, airport: str) -> str:
-    return f"{day.isoformat()}/{airport}"
+def partition_keys(watchlist: Watchlist) -> list[str]:
+    return list(watchlist.airports)
 
 
 def day_window(day: date) -> tuple[int, int]:
@@ -43,44 +55,45 @@ def request_params(day: date, airport: str) -> dict[str, Any]:
     return {"airport": airport, "begin": begin, "end": end}
 
 
-def fetch(
-    client: ClientCredentialsSession,
-    raw: RawZone,
-    api_url: str,
-    day: date,
-    airport: str,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> list[RawRecord]:
+def client(ctx: FetchContext, partition: str) -> ClientCredentialsSession:
+    credentials = ctx.credentials.get(SOURCE)
+    if credentials is None:
+        raise SourceError(SOURCE, partition, "no OpenSky API credentials", CREDENTIALS_FIX)
+    settings = ctx.settings
+    return ctx.session(SOURCE, lambda: ClientCredentialsSession(
+        settings.opensky_auth_url, credentials, settings))
+
+
+def fetch(ctx: FetchContext, day: date, airport: str) -> None:
     """Fetch both lists for one airport-day into the raw zone."""
     partition = partition_name(day, airport)
-    if day >= now().date():
+    if day >= ctx.now().date():
         raise SourceError(SOURCE, partition, "OpenSky serves flights for past UTC days only",
                           "run this day once it has ended (the nightly DAG does this)")
-    records = []
-    for request in REQUESTS:
-        url, params = f"{api_url}/flights/{request}", request_params(day, airport)
-        try:
-            response = client.get(url, params)
-        except RetryAfterTooLong as exc:
-            raise SourceError(SOURCE, partition, f"rate limited: {exc}",
-                              "the daily API credits are spent; retry after that time") from exc
-        if response.status_code not in (200, 404):
-            raise SourceError(
-                SOURCE, partition,
-                f"HTTP {response.status_code} from {url} ({request}) after retries",
-                "check credentials (401/403) or OpenSky's status; the task retries later",
-            )
-        body = response.content
-        problem = _payload_problem(response.status_code, body)
-        records.append(raw.write(
-            source=SOURCE, partition=partition, request=request, url=url, params=params,
-            status=response.status_code, body=body, fetched_at=now(),
-            usable=problem is None, note=problem or "",
-        ))
-        if problem:
-            raise SourceError(SOURCE, partition, f"malformed {request} payload: {problem}",
-                              "the raw body was kept for inspection; the task retries the fetch")
-    return records
+    session = client(ctx, partition)
+    with ctx.raw.fetch(SOURCE, partition) as batch:
+        for request in REQUESTS:
+            url, params = f"{ctx.settings.opensky_api_url}/flights/{request}", request_params(
+                day, airport)
+            try:
+                response = session.get(url, params)
+            except RetryAfterTooLong as exc:
+                raise SourceError(SOURCE, partition, f"rate limited: {exc}",
+                                  "the daily API credits are spent; retry after that time") from exc
+            if response.status_code not in (200, 404):
+                raise SourceError(
+                    SOURCE, partition,
+                    f"HTTP {response.status_code} from {url} ({request}) after retries",
+                    "check credentials (401/403) or OpenSky's status; the task retries later",
+                )
+            problem = _payload_problem(response.status_code, response.content)
+            batch.add(request=request, url=url, params=params, status=response.status_code,
+                      body=response.content, fetched_at=ctx.now(), usable=problem is None,
+                      note=problem or "")
+            if problem:
+                raise SourceError(
+                    SOURCE, partition, f"malformed {request} payload: {problem}",
+                    "the raw body was kept for inspection; the task retries the fetch")
 
 
 def _payload_problem(status: int, body: bytes) -> str | None:
@@ -95,15 +108,25 @@ def _payload_problem(status: int, body: bytes) -> str | None:
     return None
 
 
-def parse_records(raw: RawZone, records: dict[str, RawRecord]) -> dict[str, list[dict]]:
-    """The flights in each request's newest usable body (404 means none)."""
-    return {
-        request: json.loads(raw.read(record)) if record.status == 200 else []
-        for request, record in records.items()
-    }
+def parse(responses: list[Response], partition: str) -> dict[str, list[dict]]:
+    """The flights of each request (404 means none)."""
+    flights = {r.record.request: json.loads(r.body) if r.record.status == 200 else []
+               for r in responses}
+    missing = [request for request in REQUESTS if request not in flights]
+    if missing:
+        raise SourceError(SOURCE, partition, f"the raw fetch lacks {missing}",
+                          "fetch the partition again (run without --replay)")
+    return flights
 
 
-def normalize(
+def normalize(responses: list[Response], ctx: NormalizeContext, day: date, airport: str
+              ) -> pd.DataFrame:
+    flights = parse(responses, partition_name(day, airport))
+    return normalize_flights(flights["departure"], flights["arrival"], day=day, airport=airport,
+                             watched_airports=ctx.watchlist.airports, airlines=ctx.airlines)
+
+
+def normalize_flights(
     departures: list[dict],
     arrivals: list[dict],
     *,

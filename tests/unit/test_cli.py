@@ -61,7 +61,7 @@ def test_run_replay_loads_and_reports(replayed, capsys):
 def test_replay_without_raw_data_names_partition_and_fix(fdp_env, capsys):
     assert main(["run", "--date", "2025-11-20", "--replay"]) == 1
     err = capsys.readouterr().err
-    assert "opensky 2025-11-20/SVBC: no usable raw response" in err
+    assert "opensky 2025-11-20/SVBC: no complete raw fetch" in err
     assert "run without --replay" in err
 
 

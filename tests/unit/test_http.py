@@ -10,11 +10,12 @@ import pytest
 from fake_opensky import CLIENT_SECRET, FakeOpenSky
 from werkzeug import Response
 
-from pipeline.config import Settings, opensky_credentials_from_env
+from pipeline.config import Settings, credentials_from_env
 from pipeline.errors import SourceError
-from pipeline.http import USER_AGENT, ClientCredentialsSession
+from pipeline.http import USER_AGENT
 from pipeline.raw import RawZone
 from pipeline.sources import opensky
+from pipeline.sources.base import FetchContext
 
 DAY = date(2025, 11, 20)
 LATER = datetime(2025, 11, 21, 1, tzinfo=UTC)
@@ -28,14 +29,16 @@ def sky(httpserver, fdp_env, monkeypatch) -> FakeOpenSky:
     return fake
 
 
-def client(settings: Settings) -> ClientCredentialsSession:
-    return ClientCredentialsSession(settings.opensky_auth_url, opensky_credentials_from_env(),
-                                    settings)
+def context(settings: Settings, now=lambda: LATER) -> FetchContext:
+    return FetchContext(settings, RawZone(settings.raw_dir),
+                        {"opensky": credentials_from_env("opensky")}, now=now)
 
 
-def fetch(settings: Settings, session: ClientCredentialsSession | None = None):
-    return opensky.fetch(session or client(settings), RawZone(settings.raw_dir),
-                         settings.opensky_api_url, DAY, "SVMI", now=lambda: LATER)
+def fetch(settings: Settings, ctx: FetchContext | None = None) -> list:
+    """One airport-day; returns the raw records of the fetch now newest."""
+    ctx = ctx or context(settings)
+    opensky.fetch(ctx, DAY, "SVMI")
+    return ctx.raw.latest("opensky", "2025-11-20/SVMI")
 
 
 def test_token_is_fetched_once_and_reused(sky):
@@ -57,10 +60,10 @@ def test_token_about_to_expire_is_fetched_again(httpserver, fdp_env, monkeypatch
 
 def test_401_fetches_a_new_token_once(sky):
     settings = Settings.from_env()
-    session = client(settings)
-    fetch(settings, session)
+    ctx = context(settings)
+    fetch(settings, ctx)
     sky.revoke_tokens()  # the server forgot our token before it expired
-    fetch(settings, session)
+    fetch(settings, ctx)
     assert len(sky.token_requests) == 2
 
 
@@ -106,8 +109,10 @@ def test_malformed_payload_is_kept_as_unusable_and_raises(sky):
     with pytest.raises(SourceError, match="malformed departure payload: not JSON"):
         fetch(settings)
     raw = RawZone(settings.raw_dir)
-    assert raw.latest("opensky", "2025-11-20/SVMI") == {}
-    assert raw.latest("opensky", "2025-11-20/SVMI", usable_only=False)["departure"].usable is False
+    assert raw.latest("opensky", "2025-11-20/SVMI") == []  # never replayed
+    [kept] = raw.records("opensky", "2025-11-20/SVMI")
+    assert (kept.request, kept.usable) == ("departure", False)
+    assert raw.read(kept) == b"<html>maintenance</html>"
 
 
 def test_json_that_is_not_a_list_is_malformed(sky):
@@ -119,8 +124,8 @@ def test_json_that_is_not_a_list_is_malformed(sky):
 def test_today_is_refused_because_opensky_serves_past_days_only(sky):
     settings = Settings.from_env()
     with pytest.raises(SourceError, match="past UTC days only"):
-        opensky.fetch(client(settings), RawZone(settings.raw_dir), settings.opensky_api_url,
-                      DAY, "SVMI", now=lambda: datetime(2025, 11, 20, 23, tzinfo=UTC))
+        opensky.fetch(context(settings, now=lambda: datetime(2025, 11, 20, 23, tzinfo=UTC)),
+                      DAY, "SVMI")
     assert sky.api_requests == []
 
 
@@ -135,4 +140,4 @@ def test_secrets_reach_neither_logs_nor_raw_files(sky, caplog):
         if path.is_file():
             text = path.read_text(errors="replace")
             assert CLIENT_SECRET not in text and "token-1" not in text
-    assert CLIENT_SECRET not in repr(opensky_credentials_from_env())
+    assert CLIENT_SECRET not in repr(credentials_from_env("opensky"))

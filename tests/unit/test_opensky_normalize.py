@@ -25,7 +25,7 @@ def fixture_arrivals() -> list[dict]:
 
 
 def normalize(departures=None, arrivals=None, watched=WATCHED):
-    return opensky.normalize(
+    return opensky.normalize_flights(
         fixture_departures() if departures is None else departures,
         fixture_arrivals() if arrivals is None else arrivals,
         day=DAY, airport="SVMI", watched_airports=watched, airlines=AIRLINES,

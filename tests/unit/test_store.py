@@ -19,14 +19,14 @@ AIRLINES = frozenset({"IBE", "VCV", "ROI", "LER", "THY", "GLO"})
 def stage(tmp_path, frame: pd.DataFrame, partition: str) -> store.StagedPartition:
     path = tmp_path / "staging" / f"{partition.replace('/', '_')}.parquet"
     write_parquet(frame, path)
-    return store.StagedPartition("opensky", partition, str(path), len(frame), "raw",
+    return store.StagedPartition("opensky", "flights", partition, str(path), len(frame), "raw",
                                  content_sha256(frame))
 
 
 def fixture_frame(departures=None) -> pd.DataFrame:
     if departures is None:
         departures = load_fixture("opensky/departure_SVMI_2025-11-20.json")
-    return opensky.normalize(
+    return opensky.normalize_flights(
         departures,
         load_fixture("opensky/arrival_SVMI_2025-11-20.json"),
         day=date(2025, 11, 20), airport="SVMI", watched_airports=WATCHED, airlines=AIRLINES,
