@@ -3,6 +3,7 @@ Wiring only: what each task does lives in pipeline.airflow_tasks and pipeline.ni
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 import pendulum
@@ -19,7 +20,9 @@ with DAG(
     start_date=pendulum.datetime(2025, 11, 1, tz="UTC"),
     catchup=False,  # past nights: `airflow backfill create` or `fdp backfill`
     max_active_runs=4,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    # FDP_TASK_RETRIES=0 lets dag.test() runs (demo, tests) fail at once instead of waiting.
+    default_args={"retries": int(os.environ.get("FDP_TASK_RETRIES", "2")),
+                  "retry_delay": timedelta(minutes=5)},
     params={
         "replay": Param(False, type="boolean",
                         description="Rebuild from the raw zone only, with no network"),
@@ -30,9 +33,10 @@ with DAG(
 
     @task
     def plan(data_interval_start: datetime | None = None, params: dict | None = None) -> list:
-        return airflow_tasks.plan_partitions(data_interval_start, params["sources"])
+        return airflow_tasks.plan_partitions(data_interval_start, params["sources"],
+                                             params["replay"])
 
-    @task(retries=3, retry_delay=timedelta(minutes=10), retry_exponential_backoff=True)
+    @task(retry_delay=timedelta(minutes=10), retry_exponential_backoff=True)
     def fetch(partition: dict, params: dict | None = None) -> dict:
         return airflow_tasks.fetch(partition, replay=params["replay"])
 

@@ -26,6 +26,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # task logs would bury the summary
+        "FDP_TASK_RETRIES": "0",  # dag.test() would sit out each retry delay
         "FDP_HOME": str(settings.home),
     }
     for key, value in defaults.items():

@@ -4,7 +4,7 @@ wires these; everything Airflow-specific the pipeline needs (connections) is her
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pipeline import nightly
 from pipeline.config import Credentials, Settings, credentials_from_env
@@ -13,7 +13,7 @@ from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
 WRITER_POOL = "fdp_duckdb_writer"  # one slot: DuckDB allows a single writing process
-CONNECTION_IDS = {"opensky": "opensky_default"}
+CONNECTION_IDS = {"opensky": "opensky_default", "faa_notam": "faa_notam_default"}
 
 
 def credentials(source: str) -> Credentials | None:
@@ -34,11 +34,14 @@ def credentials(source: str) -> Credentials | None:
     return credentials_from_env(source)
 
 
-def plan_partitions(data_interval_start: datetime, sources: list[str]) -> list[dict]:
+def plan_partitions(data_interval_start: datetime, sources: list[str], replay: bool
+                    ) -> list[dict]:
     settings = Settings.from_env()
     watchlist = load_watchlist(settings.watchlist_path)
-    day = data_interval_start.date()
-    return [asdict(p) for p in nightly.plan(day, watchlist, sources)]
+    today = None if replay else datetime.now(UTC).date()  # what live sources can still answer
+    parts = nightly.plan(data_interval_start.date(), watchlist, sources,
+                         raw=RawZone(settings.raw_dir), today=today)
+    return [asdict(p) for p in parts]
 
 
 def fetch(partition: dict, replay: bool) -> dict:

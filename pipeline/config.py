@@ -8,11 +8,14 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
+DEFAULT_REGISTRY = REPO_ROOT / "registry" / "permit_actions.csv"
 
 OPENSKY_API_URL = "https://opensky-network.org/api"
 OPENSKY_AUTH_URL = (
     "https://auth.opensky-network.org/auth/realms/opensky-network/protocol/openid-connect/token"
 )
+FAA_NOTAM_API_URL = "https://external-api.faa.gov/notamapi/v1"
+FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Settings:
     watchlist_path: Path | None
     opensky_api_url: str
     opensky_auth_url: str
+    faa_notam_api_url: str
+    federal_register_api_url: str
+    registry_path: Path
     http_timeout_s: float
     http_retries: int
     http_backoff_s: float
@@ -55,6 +61,10 @@ class Settings:
             watchlist_path=Path(watchlist).resolve() if watchlist else None,
             opensky_api_url=env.get("FDP_OPENSKY_API_URL", OPENSKY_API_URL).rstrip("/"),
             opensky_auth_url=env.get("FDP_OPENSKY_AUTH_URL", OPENSKY_AUTH_URL),
+            faa_notam_api_url=env.get("FDP_FAA_NOTAM_API_URL", FAA_NOTAM_API_URL).rstrip("/"),
+            federal_register_api_url=env.get(
+                "FDP_FEDERAL_REGISTER_API_URL", FEDERAL_REGISTER_API_URL).rstrip("/"),
+            registry_path=Path(env.get("FDP_REGISTRY", DEFAULT_REGISTRY)).resolve(),
             http_timeout_s=float(env.get("FDP_HTTP_TIMEOUT", "60")),
             http_retries=int(env.get("FDP_HTTP_RETRIES", "5")),
             http_backoff_s=float(env.get("FDP_HTTP_BACKOFF", "2")),
@@ -65,6 +75,7 @@ class Settings:
 # source -> the environment variables holding its client id and secret
 CREDENTIAL_VARIABLES = {
     "opensky": ("OPENSKY_CLIENT_ID", "OPENSKY_CLIENT_SECRET"),
+    "faa_notam": ("FAA_NOTAM_CLIENT_ID", "FAA_NOTAM_CLIENT_SECRET"),
 }
 
 

@@ -3,8 +3,9 @@ plan -> fetch (raw zone) -> normalize (staging) -> load + derive (DuckDB, one wr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from types import ModuleType
 
@@ -18,15 +19,25 @@ from pipeline.sources.registry import SOURCES
 from pipeline.staging import content_sha256, write_parquet
 from pipeline.watchlist import Watchlist, load_watchlist
 
+# A current-only source (it answers with what is true now, e.g. NOTAMs in force) can stand for
+# a night only while that night is this recent; older nights use its raw copy or go without.
+CURRENT_ONLY_DAYS = 1
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Partition:
     source: str
     day: str  # ISO date of the UTC day
     key: str  # e.g. the airport for OpenSky
+    fetch: bool = True  # False: use the raw zone's copy even when not replaying
 
     @property
     def name(self) -> str:
+        """Day-and-key; a snapshot source (reference data, the registry) has one partition
+        whatever the night, so an unchanged copy is never loaded twice."""
+        if getattr(self.module, "SNAPSHOT", False):
+            return self.key
         return partition_name(self.date, self.key)
 
     @property
@@ -46,18 +57,40 @@ def check_sources(sources: Iterable[str]) -> tuple[str, ...]:
     return chosen
 
 
-def plan(day: date, watchlist: Watchlist, sources: Iterable[str] = tuple(SOURCES)
-         ) -> list[Partition]:
-    return [
-        Partition(source, day.isoformat(), key)
-        for source in check_sources(sources)
-        for key in SOURCES[source].partition_keys(watchlist)
-    ]
+def plan(
+    day: date,
+    watchlist: Watchlist,
+    sources: Iterable[str],
+    *,
+    raw: RawZone,
+    today: date | None,
+) -> list[Partition]:
+    """The night's partitions. `today` is None when replaying (nothing is fetched)."""
+    parts = []
+    for source in check_sources(sources):
+        module = SOURCES[source]
+        for key in module.partition_keys(watchlist):
+            part = Partition(source, day.isoformat(), key)
+            if getattr(module, "CURRENT_ONLY", False):
+                part = _current_only(part, raw, today)
+            if part is not None:
+                parts.append(part)
+    return parts
+
+
+def _current_only(part: Partition, raw: RawZone, today: date | None) -> Partition | None:
+    if today is not None and (today - part.date).days <= CURRENT_ONLY_DAYS:
+        return part
+    if raw.latest(part.source, part.name):
+        return replace(part, fetch=False)
+    log.info("%s %s: skipped; this source answers only for the present and was not fetched "
+             "on that night", part.source, part.name)
+    return None
 
 
 def fetch_partition(part: Partition, ctx: FetchContext, *, replay: bool) -> None:
     """Put the partition's responses in the raw zone (or, replaying, check they are there)."""
-    if replay:
+    if replay or not part.fetch:
         _responses(ctx.raw, part)
     else:
         part.module.fetch(ctx, part.date, part.key)
@@ -110,8 +143,9 @@ def run_night(
     """The whole night in one process (the CLI's path; the DAG runs the same steps as tasks)."""
     watchlist = load_watchlist(settings.watchlist_path)
     ctx = FetchContext(settings, RawZone(settings.raw_dir), credentials or {})
+    today = None if replay else ctx.now().date()
     staged = []
-    for part in plan(day, watchlist, sources):
+    for part in plan(day, watchlist, sources, raw=ctx.raw, today=today):
         fetch_partition(part, ctx, replay=replay)
         staged.append(normalize_partition(part, settings, watchlist))
     run_id = run_id or f"cli__{day.isoformat()}__{datetime.now(UTC).isoformat()}"
@@ -121,9 +155,11 @@ def run_night(
 def loaded_days(settings: Settings, days: Iterable[date], sources: Iterable[str]) -> set[date]:
     """Days whose every planned partition's last load succeeded (what backfill skips)."""
     watchlist = load_watchlist(settings.watchlist_path)
+    raw = RawZone(settings.raw_dir)
     with store.connect(settings.duckdb_path, read_only=True) as con:
         good = set(con.execute(store.sql_file("load/loaded_partitions.sql")).fetchall())
     return {
         day for day in days
-        if all((p.source, p.name) in good for p in plan(day, watchlist, sources))
+        if all((p.source, p.name) in good
+               for p in plan(day, watchlist, sources, raw=raw, today=None))
     }

@@ -20,6 +20,7 @@ class Watchlist:
     countries: tuple[str, ...]
     airports: tuple[str, ...]
     firs: tuple[str, ...]
+    terms: tuple[str, ...] = ()  # full-text search terms for regulatory documents
 
 
 def load_watchlist(path: Path | None = None) -> Watchlist:
@@ -38,4 +39,5 @@ def load_watchlist(path: Path | None = None) -> Watchlist:
         countries=tuple(sorted({c.upper() for c in data.get("countries", [])})),
         airports=airports,
         firs=tuple(sorted({f.upper() for f in data.get("firs", [])})),
+        terms=tuple(dict.fromkeys(t.strip() for t in data.get("terms", []) if t.strip())),
     )

@@ -9,10 +9,14 @@ from tqdm import tqdm
 
 from pipeline import airflow_runner, store
 from pipeline.config import Settings
+from pipeline.demo.federal_register_replay import write_federal_register_replay
+from pipeline.demo.notam_replay import write_notam_replay
 from pipeline.demo.replay import days_between, write_replay
-from pipeline.demo.synthetic import load_scenario
+from pipeline.demo.synthetic import Scenario, load_scenario
 from pipeline.errors import PipelineError
 from pipeline.raw import RawZone
+from pipeline.sources import airports, permit_registry
+from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
 SUMMARY_QUERIES = (
@@ -28,10 +32,9 @@ def run_demo(settings: Settings, *, start: date | None, end: date | None) -> int
     if not scenario.start <= start <= end <= scenario.end:
         raise PipelineError(f"the replay covers {scenario.start} to {scenario.end}; "
                             f"choose nights inside it (got {start} to {end})")
-    airports = load_watchlist(settings.watchlist_path).airports
-    written = write_replay(RawZone(settings.raw_dir), scenario, airports, start, end)
-    print(f"Synthetic replay: {written} OpenSky-format responses for {', '.join(airports)} "
-          f"in {settings.raw_dir} (flagged synthetic in each manifest line)")
+    written = write_demo_raw(settings, scenario, start, end)
+    counts = ", ".join(f"{n} {what}" for what, n in written.items())
+    print(f"Raw zone {settings.raw_dir}: {counts}")
 
     env = airflow_runner.airflow_env(settings)
     print(f"Airflow home: {env['AIRFLOW_HOME']} (SQLite metadata); preparing it ...")
@@ -46,6 +49,24 @@ def run_demo(settings: Settings, *, start: date | None, end: date | None) -> int
           f"-> {settings.duckdb_path}\n")
     _print_summary(settings)
     return 0
+
+
+def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: date
+                   ) -> dict[str, int]:
+    """Everything the demo nights replay: the SYNTHETIC flights, the NOTAM API's answers
+    (the real advisory KICZ A0012/25) and the Federal Register's (no hits), plus the real
+    permit registry and airports reference, read from their files as a live night would."""
+    raw = RawZone(settings.raw_dir)
+    watchlist = load_watchlist(settings.watchlist_path)
+    ctx = FetchContext(settings, raw, credentials={})
+    for snapshot in (airports, permit_registry):
+        snapshot.fetch(ctx, end, snapshot.PARTITION)
+    return {
+        "synthetic OpenSky responses": write_replay(raw, scenario, watchlist.airports, start, end),
+        "NOTAM API responses": write_notam_replay(raw, watchlist.firs, start, end),
+        "Federal Register responses": write_federal_register_replay(
+            raw, watchlist.terms, start, end),
+    }
 
 
 def _print_summary(settings: Settings) -> None:

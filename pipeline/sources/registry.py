@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from pipeline.sources import opensky
+from pipeline.sources import airports, faa_notam, federal_register, opensky, permit_registry
 
-SOURCES: dict[str, ModuleType] = {module.SOURCE: module for module in (opensky,)}
+SOURCES: dict[str, ModuleType] = {
+    module.SOURCE: module
+    for module in (airports, permit_registry, opensky, faa_notam, federal_register)
+}

@@ -1,5 +1,5 @@
-"""`fdp demo` (the README's first command) through Airflow: twice gives identical tables,
-and every replayed response says it is synthetic."""
+"""`fdp demo` (the README's first command) through Airflow: the story it must show, twice
+with identical tables, and every replayed response saying whether it is synthetic."""
 
 from __future__ import annotations
 
@@ -7,42 +7,91 @@ import json
 from datetime import date
 
 import duckdb
+import pytest
 from conftest import table_checksum
 
 from pipeline.config import Settings
 from pipeline.demo.runner import run_demo
 
 START, END = date(2025, 11, 21), date(2025, 11, 23)
+REVOKED_BY_INAC = ["ARE", "AVA", "GLO", "IBE", "TAP", "THY"]
+TABLES = ("flights", "permit_actions", "carrier_status", "airspace_notices",
+          "regulatory_documents", "airports")
 
 
-def test_demo_twice_changes_no_table_contents(fdp_env, airflow_metadata, capsys):
-    settings = Settings.from_env()
-    assert run_demo(settings, start=START, end=END) == 0
-    out = capsys.readouterr().out
-    assert "3 nights in" in out and "Last day each airline flew" in out
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, airflow_metadata):
+    """Three demo nights, run twice; yields the settings and what the first run left."""
+    home = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FDP_HOME", str(home))
+        settings = Settings.from_env()
+        assert run_demo(settings, start=START, end=END) == 0
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            first = {t: table_checksum(con, t) for t in TABLES}
+        manifests = sorted(settings.raw_dir.rglob("manifest.jsonl"))
+        lines = [p.read_text() for p in manifests]
+        assert run_demo(settings, start=START, end=END) == 0
+        yield settings, first, manifests, lines
 
+
+def rows(settings: Settings, sql: str) -> list[tuple]:
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        first = {t: table_checksum(con, t) for t in ("flights", "schema_migrations")}
-        [(partitions,)] = con.execute("SELECT count(*) FROM load_log WHERE status = 'loaded'"
-                                      ).fetchall()
-        # IBE's last flights were on 22 Nov; on the 23rd only its overnight arrival remains
-        ibe_days = con.execute("SELECT DISTINCT flight_date FROM flights "
-                               "WHERE carrier_icao = 'IBE' ORDER BY 1").fetchall()
-    assert partitions == 15  # 3 nights x 5 watched airports
-    assert [d for (d,) in ibe_days] == [date(2025, 11, 21), date(2025, 11, 22)]
+        return con.execute(sql).fetchall()
 
-    manifests = sorted(settings.raw_dir.rglob("manifest.jsonl"))
-    lines_before = sum(len(p.read_text().splitlines()) for p in manifests)
-    assert run_demo(settings, start=START, end=END) == 0
 
+def test_second_run_changes_no_table_and_adds_no_raw(demo):
+    settings, first, manifests, lines = demo
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        assert {t: table_checksum(con, t) for t in first} == first
-    lines = [json.loads(line) for p in manifests for line in p.read_text().splitlines()]
-    responses = [line for line in lines if line["request"] != "complete"]
-    assert len(lines) == lines_before == 45  # 15 partitions x (2 responses + complete), once
-    assert len(responses) == 30
-    assert all(line["synthetic"] is True for line in lines)
-    assert all("SYNTHETIC" in line["note"] for line in responses)
+        assert {t: table_checksum(con, t) for t in TABLES} == first
+    assert [p.read_text() for p in manifests] == lines
+
+
+def test_each_source_loaded_every_partition_of_every_night(demo):
+    settings, *_ = demo
+    loaded = dict(rows(settings, "SELECT source, count(DISTINCT \"partition\") FROM load_log "
+                                 "WHERE status = 'loaded' GROUP BY 1"))
+    # 3 nights x (5 airports, 6 FIRs, 1 Federal Register query); snapshots once
+    assert loaded == {"opensky": 15, "faa_notam": 18, "federal_register": 3, "airports": 1,
+                      "permit_registry": 1}
+
+
+def test_manifests_say_what_is_synthetic(demo):
+    settings, *_ = demo
+    by_source: dict[str, set[bool]] = {}
+    for path in settings.raw_dir.rglob("manifest.jsonl"):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            by_source.setdefault(record["source"], set()).add(record["synthetic"])
+    assert by_source == {"opensky": {True}, "faa_notam": {True}, "federal_register": {True},
+                         "airports": {False}, "permit_registry": {False}}
+
+
+def test_inac_revocations_show_as_suspended_carriers(demo):
+    settings, *_ = demo
+    found = rows(settings, "SELECT carrier_icao, since, authority, source_url IS NOT NULL "
+                           "FROM suspended_carriers WHERE jurisdiction_country = 'VE' "
+                           "AND authority = 'INAC' AND status = 'revoked' ORDER BY 1")
+    assert found == [(c, date(2025, 11, 26), "INAC", True) for c in REVOKED_BY_INAC]
+    before = rows(settings, "SELECT carrier_icao FROM carrier_status_asof(DATE '2025-11-25') "
+                            "WHERE authority = 'INAC' AND status <> 'authorized' "
+                            f"AND carrier_icao IN {tuple(REVOKED_BY_INAC)}")
+    assert before == []
+
+
+def test_flight_evidence_gives_each_carriers_last_day_in_venezuela(demo):
+    settings, *_ = demo
+    # the demo nights start on 21 Nov: IBE's last Caracas flight (22 Nov) is inside them
+    assert rows(settings, "SELECT last_flight_date FROM suspended_carriers "
+                          "WHERE carrier_icao = 'IBE' AND jurisdiction_country = 'VE'") == [
+        (date(2025, 11, 22),)]
+
+
+def test_the_faa_advisory_is_in_force_from_21_november(demo):
+    settings, *_ = demo
+    asof = "SELECT notice_id, location, category FROM airspace_notices_asof(DATE '{}')"
+    assert rows(settings, asof.format("2025-11-25")) == [("KICZ A0012/25", "SVZM", "advisory")]
+    assert rows(settings, asof.format("2025-11-20")) == []
 
 
 def test_demo_refuses_nights_outside_the_replay(fdp_env, capsys):

@@ -69,8 +69,10 @@ def test_one_night_fetches_normalizes_and_loads(night, monkeypatch):
                  "status FROM flights WHERE callsign = 'IBE6674'") == [
         ("IBE", "SVMI", "LEMD", "2025-11-21 07:31:40", "observed")]
     assert query("SELECT DISTINCT run_id FROM flights") == [(run.run_id,)]
-    assert query("SELECT \"partition\", status, rows FROM load_log ORDER BY 1") == [
-        ("2025-11-20/SVMC", "loaded", 1), ("2025-11-20/SVMI", "loaded", 10)]
+    assert query("SELECT source, \"partition\", status, rows FROM load_log ORDER BY 2") == [
+        ("opensky", "2025-11-20/SVMC", "loaded", 1), ("opensky", "2025-11-20/SVMI", "loaded", 10),
+        ("airports", "airportsdata", "loaded", 28298),
+        ("permit_registry", "registry", "loaded", 79)]
 
 
 def test_same_night_twice_leaves_identical_tables(night):
@@ -81,7 +83,7 @@ def test_same_night_twice_leaves_identical_tables(night):
     assert second.state == "success"
     assert checksum("flights") == before
     assert query("SELECT status, count(*) FROM load_log GROUP BY 1 ORDER BY 1") == [
-        ("loaded", 2), ("unchanged", 2)]
+        ("loaded", 4), ("unchanged", 4)]
 
 
 def test_replay_rebuilds_from_raw_without_network(night, monkeypatch, tmp_path):

@@ -10,20 +10,17 @@ from fake_opensky import FakeOpenSky
 
 from pipeline.cli import build_parser, main
 from pipeline.config import Settings
-from pipeline.demo.replay import write_replay
+from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
-from pipeline.raw import RawZone
-from pipeline.watchlist import load_watchlist
 
 COMMANDS = ("run", "backfill", "sql", "status", "demo")
 
 
 @pytest.fixture
 def replayed(fdp_env) -> Settings:
-    """The synthetic demo raw zone for 20-22 Nov 2025 (no network needed)."""
+    """The demo's raw zone for 20-22 Nov 2025 (no network needed)."""
     settings = Settings.from_env()
-    write_replay(RawZone(settings.raw_dir), load_scenario(), load_watchlist().airports,
-                 date(2025, 11, 20), date(2025, 11, 22))
+    write_demo_raw(settings, load_scenario(), date(2025, 11, 20), date(2025, 11, 22))
     return settings
 
 
@@ -59,14 +56,14 @@ def test_run_replay_loads_and_reports(replayed, capsys):
 
 
 def test_replay_without_raw_data_names_partition_and_fix(fdp_env, capsys):
-    assert main(["run", "--date", "2025-11-20", "--replay"]) == 1
+    assert main(["run", "--date", "2025-11-20", "--replay", "--sources", "opensky"]) == 1
     err = capsys.readouterr().err
     assert "opensky 2025-11-20/SVBC: no complete raw fetch" in err
     assert "run without --replay" in err
 
 
 def test_live_run_without_credentials_says_what_to_set(fdp_env, capsys):
-    assert main(["run", "--date", "2025-11-20"]) == 1
+    assert main(["run", "--date", "2025-11-20", "--sources", "opensky"]) == 1
     assert "OPENSKY_CLIENT_ID" in capsys.readouterr().err
 
 
@@ -74,7 +71,7 @@ def test_live_run_against_local_opensky(httpserver, fdp_env, monkeypatch, capsys
     sky = FakeOpenSky(httpserver)
     for key, value in sky.env().items():
         monkeypatch.setenv(key, value)
-    assert main(["run", "--date", "2025-11-20"]) == 0
+    assert main(["run", "--date", "2025-11-20", "--sources", "opensky"]) == 0
     assert len(sky.token_requests) == 1  # one token for all ten calls of the night
     assert len(sky.api_requests) == 10
     assert capsys.readouterr().out.count(" 0 rows loaded") == 5  # every day 404: no flights
