@@ -23,6 +23,8 @@ SUMMARY_QUERIES = (
     ("Flights per UTC day", "queries/flights_per_day.sql"),
     ("Last day each airline flew to/from Venezuela", "queries/last_flight_per_carrier.sql"),
     ("Flights per airline per day (Venezuela)", "queries/carriers_per_day.sql"),
+    ("Carriers not allowed to fly to Venezuela today", "queries/suspended_in_venezuela.sql"),
+    ("Airspace notices in force on 25 Nov 2025", "queries/airspace_notices_on_day.sql"),
 )
 
 
