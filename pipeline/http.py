@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -15,6 +16,7 @@ from requests_oauthlib import OAuth2Session
 from urllib3.util.retry import Retry
 
 from pipeline.config import Credentials, Settings
+from pipeline.errors import SourceError
 
 USER_AGENT = "flight-disruption-pipeline/0.1 (nightly aviation-disruption research)"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -58,6 +60,23 @@ class RateLimitRetry(Retry):
         if seconds:
             log.warning("rate limited; waiting %.0f s as the server asked", seconds)
         return super().sleep_for_retry(response)
+
+
+def send_or_explain(
+    send: Callable[[], requests.Response], *, source: str, partition: str, url: str,
+    url_setting: str,
+) -> requests.Response:
+    """Run one request (retries included); what still fails becomes a SourceError that names
+    the source, the partition and what to do."""
+    try:
+        return send()
+    except RetryAfterTooLong as exc:
+        raise SourceError(source, partition, f"rate limited: {exc}",
+                          "the API's quota is spent for now; retry after that time "
+                          "(the task retries later)") from exc
+    except requests.RequestException as exc:
+        raise SourceError(source, partition, f"no answer from {url}: {exc}",
+                          f"check the network and {url_setting}; the task retries later") from exc
 
 
 def configure_session(session: requests.Session, settings: Settings) -> requests.Session:

@@ -26,7 +26,7 @@ import requests
 
 from pipeline.config import CREDENTIAL_VARIABLES, Credentials, Settings
 from pipeline.errors import SourceError
-from pipeline.http import RetryAfterTooLong, plain_session
+from pipeline.http import plain_session, send_or_explain
 from pipeline.sources.base import FetchContext, NormalizeContext, Response, partition_name
 from pipeline.watchlist import Watchlist
 
@@ -142,7 +142,11 @@ def fetch(ctx: FetchContext, day: date, location: str) -> None:
         page, total_pages = 1, 1
         while page <= total_pages:
             params = request_params(location, page)
-            response = _get(session, url, params, ctx.settings.http_timeout_s, partition)
+            response = send_or_explain(
+                # No redirects: requests would forward the secret headers to any host named.
+                lambda params=params: session.get(url, params=params, allow_redirects=False,
+                                                  timeout=ctx.settings.http_timeout_s),
+                source=SOURCE, partition=partition, url=url, url_setting="FDP_FAA_NOTAM_API_URL")
             payload, problem = _payload(response, page)
             batch.add(request=f"page-{page}", url=url, params=params,
                       status=response.status_code, body=response.content,
@@ -151,20 +155,6 @@ def fetch(ctx: FetchContext, day: date, location: str) -> None:
                 raise _failure(partition, url, page, response.status_code, problem)
             total_pages = payload["totalPages"]  # the newest count: NOTAMs come and go
             page += 1
-
-
-def _get(session: requests.Session, url: str, params: dict[str, Any], timeout: float,
-         partition: str) -> requests.Response:
-    try:
-        # No redirects: requests would forward the secret headers to whatever host is named.
-        return session.get(url, params=params, timeout=timeout, allow_redirects=False)
-    except RetryAfterTooLong as exc:
-        raise SourceError(SOURCE, partition, f"rate limited: {exc}",
-                          "the API's request quota is spent; retry after that time") from exc
-    except requests.RequestException as exc:
-        raise SourceError(SOURCE, partition, f"no answer from {url}: {exc}",
-                          "check the network and FDP_FAA_NOTAM_API_URL; the task retries "
-                          "later") from exc
 
 
 def _payload(response: requests.Response, page: int) -> tuple[dict | None, str | None]:

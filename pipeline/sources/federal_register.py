@@ -24,10 +24,9 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import requests
 
 from pipeline.errors import SourceError
-from pipeline.http import RetryAfterTooLong, plain_session
+from pipeline.http import plain_session, send_or_explain
 from pipeline.schemas import STRING
 from pipeline.sources.base import FetchContext, NormalizeContext, Response, partition_name
 from pipeline.watchlist import Watchlist, load_watchlist
@@ -129,7 +128,11 @@ def fetch(ctx: FetchContext, day: date, key: str) -> None:
             page, total_pages = 1, 1
             while page <= total_pages:
                 params = request_params(term, day, page)
-                response = _get(session, url, params, ctx.settings.http_timeout_s, partition)
+                response = send_or_explain(
+                    lambda params=params: session.get(url, params=params,
+                                                      timeout=ctx.settings.http_timeout_s),
+                    source=SOURCE, partition=partition, url=url,
+                    url_setting="FDP_FEDERAL_REGISTER_API_URL")
                 payload, problem, fix = _check(response.status_code, response.content)
                 batch.add(request=f"{term}:page-{page}", url=url, params=params,
                           status=response.status_code, body=response.content,
@@ -139,19 +142,6 @@ def fetch(ctx: FetchContext, day: date, key: str) -> None:
                                       fix)
                 total_pages = payload["total_pages"]
                 page += 1
-
-
-def _get(session: requests.Session, url: str, params: dict[str, Any], timeout: float,
-         partition: str) -> requests.Response:
-    try:
-        return session.get(url, params=params, timeout=timeout)
-    except RetryAfterTooLong as exc:
-        raise SourceError(SOURCE, partition, f"rate limited: {exc}",
-                          "retry after that time; the task retries later") from exc
-    except requests.RequestException as exc:
-        raise SourceError(SOURCE, partition, f"no answer from {url}: {exc}",
-                          "check the network and FDP_FEDERAL_REGISTER_API_URL; the task "
-                          "retries later") from exc
 
 
 def _check(status: int, body: bytes) -> tuple[dict[str, Any], str | None, str]:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import SourceError
-from pipeline.http import ClientCredentialsSession, RetryAfterTooLong
+from pipeline.http import ClientCredentialsSession, send_or_explain
 from pipeline.schemas import FLIGHTS, STRING, UTC_TS
 from pipeline.sources.base import (
     FetchContext,
@@ -75,11 +75,9 @@ def fetch(ctx: FetchContext, day: date, airport: str) -> None:
         for request in REQUESTS:
             url, params = f"{ctx.settings.opensky_api_url}/flights/{request}", request_params(
                 day, airport)
-            try:
-                response = session.get(url, params)
-            except RetryAfterTooLong as exc:
-                raise SourceError(SOURCE, partition, f"rate limited: {exc}",
-                                  "the daily API credits are spent; retry after that time") from exc
+            response = send_or_explain(
+                lambda url=url, params=params: session.get(url, params),
+                source=SOURCE, partition=partition, url=url, url_setting="FDP_OPENSKY_API_URL")
             if response.status_code not in (200, 404):
                 raise SourceError(
                     SOURCE, partition,

@@ -141,3 +141,11 @@ def test_secrets_reach_neither_logs_nor_raw_files(sky, caplog):
             text = path.read_text(errors="replace")
             assert CLIENT_SECRET not in text and "token-1" not in text
     assert CLIENT_SECRET not in repr(credentials_from_env("opensky"))
+
+
+def test_unreachable_api_names_the_setting_to_check(sky, monkeypatch):
+    monkeypatch.setenv("FDP_OPENSKY_API_URL", "http://127.0.0.1:9/api")  # nothing listens
+    with pytest.raises(SourceError, match=r"opensky 2025-11-20/SVMI: no answer from "
+                                          r"http://127.0.0.1:9/api/flights/departure.*"
+                                          r"FDP_OPENSKY_API_URL"):
+        fetch(Settings.from_env())
