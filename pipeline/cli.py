@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run QUERY against the DuckDB file, read-only. Example: "
         "fdp sql \"select flight_date, count(*) from flights group by all order by 1\"",
     )
-    sql.add_argument("query", help="the SQL text")
+    sql.add_argument("query", help="the SQL text (tables only: no file or network access)")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table",
                      help="table for people, csv or json (one array of objects) for scripts")
 
@@ -138,7 +138,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    with store.connect(settings.duckdb_path, read_only=True) as con:
+    with store.connect(settings.duckdb_path, read_only=True, sandboxed=True) as con:
         try:
             frame = con.sql(args.query).df()
         except duckdb.Error as exc:

@@ -4,9 +4,9 @@ plan -> fetch (raw zone) -> normalize (staging) -> load + derive (DuckDB, one wr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import ModuleType
 
 from pipeline import store
@@ -14,7 +14,13 @@ from pipeline.config import Credentials, Settings
 from pipeline.errors import SourceError
 from pipeline.raw import RawZone, combined_sha256
 from pipeline.reference.airlines import known_airline_icao
-from pipeline.sources.base import FetchContext, NormalizeContext, Response, partition_name
+from pipeline.sources.base import (
+    FetchContext,
+    NormalizeContext,
+    Response,
+    partition_name,
+    utc_now,
+)
 from pipeline.sources.registry import SOURCES
 from pipeline.staging import content_sha256, write_parquet
 from pipeline.watchlist import Watchlist, load_watchlist
@@ -113,7 +119,10 @@ def normalize_partition(part: Partition, settings: Settings, watchlist: Watchlis
     raw = RawZone(settings.raw_dir)
     responses = _responses(raw, part)
     ctx = NormalizeContext(settings, watchlist, known_airline_icao())
-    frame = part.module.normalize(responses, ctx, part.date, part.key)
+    try:
+        frame = part.module.normalize(responses, ctx, part.date, part.key)
+    except Exception as exc:  # a parser that chokes must still say where the input is
+        raise _quarantined(raw, part, responses, exc) from exc
     path = settings.staging_dir / part.source / part.day / f"{part.key}.parquet"
     write_parquet(frame, path)
     staged = store.StagedPartition(
@@ -123,6 +132,20 @@ def normalize_partition(part: Partition, settings: Settings, watchlist: Watchlis
         content_sha256=content_sha256(frame),
     )
     return asdict(staged)
+
+
+def _quarantined(raw: RawZone, part: Partition, responses: list[Response], exc: Exception
+                 ) -> SourceError:
+    """The raw responses stay where they are (raw is never rewritten): name them, so a user
+    can inspect them and replay once the parser is fixed."""
+    folder = raw.partition_dir(part.source, part.name)
+    files = ", ".join(r.record.file for r in responses)
+    problem = exc.problem if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
+    return SourceError(
+        part.source, part.name, f"cannot normalize the raw responses ({problem})",
+        f"they are kept in {folder} ({files}); inspect them, fix the parser or the data, then "
+        f"rerun with --replay",
+    )
 
 
 def load_night(staged: Iterable[dict], settings: Settings, run_id: str) -> list[dict]:
@@ -139,16 +162,17 @@ def run_night(
     sources: Iterable[str] = tuple(SOURCES),
     credentials: dict[str, Credentials | None] | None = None,
     run_id: str | None = None,
+    now: Callable[[], datetime] = utc_now,
 ) -> list[dict]:
     """The whole night in one process (the CLI's path; the DAG runs the same steps as tasks)."""
     watchlist = load_watchlist(settings.watchlist_path)
-    ctx = FetchContext(settings, RawZone(settings.raw_dir), credentials or {})
+    ctx = FetchContext(settings, RawZone(settings.raw_dir), credentials or {}, now=now)
     today = None if replay else ctx.now().date()
     staged = []
     for part in plan(day, watchlist, sources, raw=ctx.raw, today=today):
         fetch_partition(part, ctx, replay=replay)
         staged.append(normalize_partition(part, settings, watchlist))
-    run_id = run_id or f"cli__{day.isoformat()}__{datetime.now(UTC).isoformat()}"
+    run_id = run_id or f"cli__{day.isoformat()}__{now().isoformat()}"
     return load_night(staged, settings, run_id)
 
 

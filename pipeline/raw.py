@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline import failpoints
+
 MANIFEST = "manifest.jsonl"
 COMPLETE = "complete"  # the request name of the line that closes a successful fetch
 
@@ -95,6 +97,7 @@ class RawZone:
         batch = FetchBatch(self, source, partition, synthetic)
         try:
             yield batch
+            failpoints.hit("fetch")  # bodies on disk, manifest not yet written
         except BaseException:
             self._append(source, partition, batch.records)
             raise

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import failpoints
+
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     frame.to_parquet(tmp, index=False)
+    failpoints.hit("normalize")  # the new file written, not yet in place
     os.replace(tmp, path)  # a killed task leaves the old file or the new one, never half
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import failpoints
 from pipeline.config import SQL_DIR
+from pipeline.errors import PipelineError
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 DERIVE_DIR = SQL_DIR / "derive"
@@ -56,13 +58,26 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database, creating and migrating it on first use."""
+def connect(
+    path: Path, *, read_only: bool = False, sandboxed: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database, creating and migrating it on first use. `sandboxed` also takes away
+    every file and network access (COPY TO, ATTACH, reading files, installing extensions), for
+    ad hoc SQL that must only read the tables."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if read_only and not path.exists():
         with connect(path):
             pass
-    con = duckdb.connect(str(path), read_only=read_only)
+    config = {"enable_external_access": False, "lock_configuration": True} if sandboxed else {}
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise PipelineError(
+            f"{path} is in use by another process that is writing it ({exc}). DuckDB allows "
+            "one writer: wait for that run to finish, or stop it, and try again"
+        ) from exc
     try:
         if not read_only:
             migrate(con)
@@ -116,11 +131,17 @@ def load_partitions(
     try:
         for part in staged:
             results.append(_load_one(con, part, run_id, started_at))
+            failpoints.hit("load")
         derive(con)
         con.commit()
     except Exception as exc:
         con.rollback()
         _log_failures(con, staged, run_id, started_at, exc)
+        if isinstance(exc, duckdb.Error):
+            raise PipelineError(
+                f"loading {len(staged)} partition(s) failed and was rolled back, so no table "
+                f"changed: {exc}. load_log has a 'failed' row for each partition"
+            ) from exc
         raise
     return results
 

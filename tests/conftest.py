@@ -4,6 +4,7 @@ metadata database in a temporary folder) is fixed here, before any test imports 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -29,10 +30,40 @@ for url_variable in ("FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_FAA_NOT
     os.environ[url_variable] = "http://127.0.0.1:9/no-server-in-this-test"
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# (source, fault, outcome, rows lost): filled by tests/faults, printed at the end of the run
+FAULT_OUTCOMES: list[tuple[str, str, str, int]] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not FAULT_OUTCOMES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("fault injection summary")
+    write(f"{'source':<17} {'fault':<46} {'rows lost':>9}  outcome")
+    for source, fault, outcome, lost in FAULT_OUTCOMES:
+        write(f"{source:<17} {fault:<46} {lost:>9}  {outcome}")
+    write(f"{len(FAULT_OUTCOMES)} faults tried, rows lost in all: "
+          f"{sum(lost for *_, lost in FAULT_OUTCOMES)}")
 
 
 def load_fixture(name: str) -> list[dict]:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+SECRET_MARK = "s3cret"  # every fake credential secret in this suite contains it
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaks(caplog: pytest.LogCaptureFixture, tmp_path: Path):
+    """Around every test: no log record at any level, and no file the test left (raw
+    manifests and bodies, staging, DuckDB files, reports), contains a credential secret."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    leaked_logs = [r.getMessage() for r in caplog.records if SECRET_MARK in r.getMessage()]
+    assert not leaked_logs, f"a secret reached the logs: {leaked_logs[:3]}"
+    leaked_files = [str(p) for p in tmp_path.rglob("*")
+                    if p.is_file() and SECRET_MARK.encode() in p.read_bytes()]
+    assert not leaked_files, f"a secret reached files: {leaked_files[:3]}"
 
 
 @pytest.fixture

@@ -78,6 +78,12 @@ def fetch(ctx: FetchContext, day: date, airport: str) -> None:
             response = send_or_explain(
                 lambda url=url, params=params: session.get(url, params),
                 source=SOURCE, partition=partition, url=url, url_setting="FDP_OPENSKY_API_URL")
+            if response.status_code == 403:
+                raise SourceError(
+                    SOURCE, partition, f"HTTP 403 from {url}: this OpenSky account may not read "
+                    "historical flights", "set OPENSKY_CLIENT_ID / OPENSKY_CLIENT_SECRET (or the "
+                    "connection opensky_default) to an API client whose account has access to "
+                    "the flights endpoints")
             if response.status_code not in (200, 404):
                 raise SourceError(
                     SOURCE, partition,

@@ -9,6 +9,7 @@ import pytest
 from conftest import load_fixture
 
 from pipeline import store
+from pipeline.errors import PipelineError
 from pipeline.sources import opensky
 from pipeline.staging import content_sha256, write_parquet
 
@@ -92,7 +93,7 @@ def test_a_failing_partition_rolls_back_the_whole_load_and_is_logged(tmp_path):
         before = table(con, "flights")
         changed = stage(tmp_path, fixture_frame().iloc[:2], "2025-11-20/SVMI")
         # same flight_ids in a second partition: the primary key refuses the duplicate rows
-        with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):
+        with pytest.raises(PipelineError, match=r"rolled back.*(?i:constraint|duplicate)"):
             store.load_partitions(con, [changed, broken], "run-2")
         assert table(con, "flights") == before
         failed = con.execute("SELECT \"partition\", message FROM load_log "
