@@ -59,7 +59,8 @@ def no_secret_leaks(caplog: pytest.LogCaptureFixture, tmp_path: Path):
     manifests and bodies, staging, DuckDB files, reports), contains a credential secret."""
     caplog.set_level(logging.DEBUG)
     yield
-    leaked_logs = [r.getMessage() for r in caplog.records if SECRET_MARK in r.getMessage()]
+    records = [r for phase in ("setup", "call") for r in caplog.get_records(phase)]
+    leaked_logs = [r.getMessage() for r in records if SECRET_MARK in r.getMessage()]
     assert not leaked_logs, f"a secret reached the logs: {leaked_logs[:3]}"
     leaked_files = [str(p) for p in tmp_path.rglob("*")
                     if p.is_file() and SECRET_MARK.encode() in p.read_bytes()]
