@@ -16,6 +16,9 @@ OPENSKY_AUTH_URL = (
 )
 FAA_NOTAM_API_URL = "https://external-api.faa.gov/notamapi/v1"
 FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"
+OPENFLIGHTS_AIRLINES_URL = (
+    "https://raw.githubusercontent.com/jpatokal/openflights/master/data/airlines.dat"
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Settings:
     opensky_auth_url: str
     faa_notam_api_url: str
     federal_register_api_url: str
+    openflights_airlines_url: str  # empty: no download, the curated airlines file alone
     registry_path: Path
     http_timeout_s: float
     http_retries: int
@@ -64,6 +68,8 @@ class Settings:
             faa_notam_api_url=env.get("FDP_FAA_NOTAM_API_URL", FAA_NOTAM_API_URL).rstrip("/"),
             federal_register_api_url=env.get(
                 "FDP_FEDERAL_REGISTER_API_URL", FEDERAL_REGISTER_API_URL).rstrip("/"),
+            openflights_airlines_url=env.get(
+                "FDP_OPENFLIGHTS_AIRLINES_URL", OPENFLIGHTS_AIRLINES_URL),
             registry_path=Path(env.get("FDP_REGISTRY", DEFAULT_REGISTRY)).resolve(),
             http_timeout_s=float(env.get("FDP_HTTP_TIMEOUT", "60")),
             http_retries=int(env.get("FDP_HTTP_RETRIES", "5")),

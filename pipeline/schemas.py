@@ -29,6 +29,10 @@ FLIGHTS = pa.DataFrameSchema(
         "icao24": _optional(r"^[0-9a-f]{6}$"),
         "origin_icao": _optional(_ICAO_AIRPORT),
         "dest_icao": _optional(_ICAO_AIRPORT),
+        # the airport codes as the source gave them (IATA in flight lists): an unresolved
+        # code is kept here, never dropped
+        "origin_code": _optional(r"^[A-Z0-9]{3,4}$"),
+        "dest_code": _optional(r"^[A-Z0-9]{3,4}$"),
         "dep_time_utc": pa.Column(UTC_TS, nullable=True),
         "arr_time_utc": pa.Column(UTC_TS, nullable=True),
         "sched_dep_utc": pa.Column(UTC_TS, nullable=True),

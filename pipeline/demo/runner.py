@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 
 from tqdm import tqdm
@@ -15,7 +16,7 @@ from pipeline.demo.replay import days_between, write_replay
 from pipeline.demo.synthetic import Scenario, load_scenario
 from pipeline.errors import PipelineError
 from pipeline.raw import RawZone
-from pipeline.sources import airports, permit_registry
+from pipeline.sources import airlines, airports, permit_registry
 from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
@@ -57,11 +58,13 @@ def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: dat
                    ) -> dict[str, int]:
     """Everything the demo nights replay: the SYNTHETIC flights, the NOTAM API's answers
     (the real advisory KICZ A0012/25) and the Federal Register's (no hits), plus the real
-    permit registry and airports reference, read from their files as a live night would."""
+    permit registry and the airports and airlines references, read from their files as a
+    live night would."""
     raw = RawZone(settings.raw_dir)
     watchlist = load_watchlist(settings.watchlist_path)
-    ctx = FetchContext(settings, raw, credentials={})
-    for snapshot in (airports, permit_registry):
+    # offline: the airlines reference is the curated file alone, as on a machine without network
+    ctx = FetchContext(replace(settings, openflights_airlines_url=""), raw, credentials={})
+    for snapshot in (airports, airlines, permit_registry):
         snapshot.fetch(ctx, end, snapshot.PARTITION)
     return {
         "synthetic OpenSky responses": write_replay(raw, scenario, watchlist.airports, start, end),

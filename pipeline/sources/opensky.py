@@ -167,6 +167,8 @@ def normalize_flights(
         "sched_dep_utc": pd.Series(pd.NaT, index=frame.index, dtype=UTC_TS),
         "status": "observed",
     })
+    out.insert(out.columns.get_loc("dest_icao") + 1, "origin_code", out["origin_icao"])
+    out.insert(out.columns.get_loc("origin_code") + 1, "dest_code", out["dest_icao"])
     for column in ("source", "source_partition", "status"):
         out[column] = out[column].astype(STRING)
     out = out.drop_duplicates("flight_id").sort_values(["dep_time_utc", "flight_id"])

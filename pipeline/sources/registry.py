@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from pipeline.sources import airports, faa_notam, federal_register, opensky, permit_registry
+from pipeline.sources import (
+    airlines,
+    airports,
+    faa_notam,
+    federal_register,
+    opensky,
+    permit_registry,
+)
 
 SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
-    for module in (airports, permit_registry, opensky, faa_notam, federal_register)
+    for module in (airports, airlines, permit_registry, opensky, faa_notam, federal_register)
 }
