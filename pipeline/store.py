@@ -87,9 +87,24 @@ def connect(
 
 
 def derive(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the derived tables from the loaded ones (sql/derive, in file order)."""
+    """Bring the derived tables up to date (sql/derive, in file order). The route and traffic
+    steps redo only the days in the temp table touched_dates (and what depends on them)."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS touched_dates (d DATE)")
     for path in sorted(DERIVE_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
+
+
+def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every derived table from all loaded days, in one transaction."""
+    con.begin()
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT DISTINCT flight_date AS d FROM flights")
+        derive(con)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,7 @@ def load_partitions(
     results: list[LoadResult] = []
     con.begin()
     try:
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")  # see sql/derive
         for part in staged:
             results.append(_load_one(con, part, run_id, started_at))
             failpoints.hit("load")

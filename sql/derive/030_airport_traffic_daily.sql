@@ -1,0 +1,51 @@
+-- airport_traffic_daily for the touched days and the days whose baseline uses them (up to 28
+-- days later). Cost: the touched days' window, never the whole history.
+--   baseline  = mean flights of the same weekday 7, 14, 21 and 28 days before (days with data)
+--   disrupted = baseline >= 5 and flights < half of it
+CREATE OR REPLACE TEMP TABLE traffic_window AS
+SELECT min(d) - 28 AS lo, max(d) + 28 AS hi FROM touched_dates;
+
+CREATE OR REPLACE TEMP TABLE airport_counts AS
+WITH legs AS (
+    SELECT f.flight_date, f.origin_icao AS airport_icao, f.status
+    FROM flights f, traffic_window w
+    WHERE f.origin_icao IS NOT NULL AND f.flight_date BETWEEN w.lo AND w.hi
+    UNION ALL
+    SELECT f.flight_date, f.dest_icao, f.status
+    FROM flights f, traffic_window w
+    WHERE f.dest_icao IS NOT NULL AND f.dest_icao IS DISTINCT FROM f.origin_icao
+      AND f.flight_date BETWEEN w.lo AND w.hi
+),
+data_days AS (  -- a day on which nothing at all was loaded is no evidence of anything
+    SELECT DISTINCT f.flight_date FROM flights f, traffic_window w
+    WHERE f.flight_date BETWEEN w.lo AND w.hi
+),
+airports_seen AS (SELECT DISTINCT airport_icao FROM legs)
+SELECT a.airport_icao, d.flight_date,
+       count(l.status) FILTER (WHERE l.status IN ('observed', 'completed', 'diverted')) AS flights,
+       count(l.status) FILTER (WHERE l.status = 'cancelled') AS cancelled
+FROM airports_seen a
+CROSS JOIN data_days d
+LEFT JOIN legs l ON l.airport_icao = a.airport_icao AND l.flight_date = d.flight_date
+GROUP BY ALL;
+
+DELETE FROM airport_traffic_daily
+WHERE flight_date BETWEEN (SELECT lo + 28 FROM traffic_window) AND (SELECT hi FROM traffic_window);
+
+INSERT INTO airport_traffic_daily
+WITH scored AS (
+    SELECT c.airport_icao, c.flight_date, c.flights, c.cancelled, avg(p.flights) AS baseline
+    FROM airport_counts c
+    LEFT JOIN airport_counts p
+      ON p.airport_icao = c.airport_icao
+     AND p.flight_date IN (c.flight_date - 7, c.flight_date - 14, c.flight_date - 21,
+                           c.flight_date - 28)
+    WHERE c.flight_date BETWEEN (SELECT lo + 28 FROM traffic_window)
+                            AND (SELECT hi FROM traffic_window)
+    GROUP BY ALL
+)
+SELECT airport_icao, flight_date, flights, cancelled, baseline,
+       CASE WHEN baseline > 0 THEN flights / baseline END AS ratio,
+       coalesce(baseline >= 5 AND flights < 0.5 * baseline, false) AS disrupted
+FROM scored
+WHERE flights > 0 OR cancelled > 0 OR coalesce(baseline, 0) > 0;
