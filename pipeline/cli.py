@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="table for people, csv or json (one array of objects) for scripts")
 
     commands.add_parser(
+        "rebuild", help="recompute the derived tables from everything loaded",
+        description="Recompute carrier_status, route_daily, airport_traffic_daily and "
+        "route_events from all loaded flights, in one transaction. Loads keep them up to date "
+        "on their own; use this after changing the derive SQL. The result equals what the "
+        "nights produced one by one.",
+    )
+
+    commands.add_parser(
         "status", help="last load of every partition and how fresh the data is",
         description="Print the last load of every source partition (status, rows, when) "
         "and the newest UTC day with flights.",
@@ -102,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     handler = {"run": cmd_run, "backfill": cmd_backfill, "sql": cmd_sql,
-               "status": cmd_status, "demo": cmd_demo}[args.command]
+               "status": cmd_status, "demo": cmd_demo, "rebuild": cmd_rebuild}[args.command]
     try:
         return handler(args, settings)
     except (PipelineError, WatchlistError) as exc:
@@ -164,6 +172,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     behind = f"{(yesterday - newest).days} day(s) behind yesterday" if newest else "no flights"
     print(f"\nnewest flight day: {newest} ({behind}); "
           f"failed partitions: {int((loads['status'] == 'failed').sum())}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    with store.connect(settings.duckdb_path) as con:
+        store.rebuild_derived(con)
+        [(events,)] = con.execute("SELECT count(*) FROM route_events").fetchall()
+    print(f"derived tables rebuilt in {settings.duckdb_path}: {events} route events")
     return 0
 
 

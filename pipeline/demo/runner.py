@@ -26,6 +26,7 @@ SUMMARY_QUERIES = (
     ("Flights per airline per day (Venezuela)", "queries/carriers_per_day.sql"),
     ("Carriers not allowed to fly to Venezuela today", "queries/suspended_in_venezuela.sql"),
     ("Airspace notices in force on 25 Nov 2025", "queries/airspace_notices_on_day.sql"),
+    ("Route events to and from Venezuela", "queries/route_suspensions.sql"),
 )
 
 

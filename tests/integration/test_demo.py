@@ -13,7 +13,7 @@ from conftest import table_checksum
 from pipeline.config import Settings
 from pipeline.demo.runner import run_demo
 
-START, END = date(2025, 11, 21), date(2025, 11, 23)
+START, END = date(2025, 11, 10), date(2025, 11, 30)
 REVOKED_BY_INAC = ["ARE", "AVA", "GLO", "IBE", "TAP", "THY"]
 TABLES = ("flights", "permit_actions", "carrier_status", "airspace_notices",
           "regulatory_documents", "airports")
@@ -51,8 +51,8 @@ def test_each_source_loaded_every_partition_of_every_night(demo):
     settings, *_ = demo
     loaded = dict(rows(settings, "SELECT source, count(DISTINCT \"partition\") FROM load_log "
                                  "WHERE status = 'loaded' GROUP BY 1"))
-    # 3 nights x (5 airports, 6 FIRs, 1 Federal Register query); snapshots once
-    assert loaded == {"opensky": 15, "faa_notam": 18, "federal_register": 3, "airports": 1,
+    # 21 nights x (5 airports, 6 FIRs, 1 Federal Register query); snapshots once
+    assert loaded == {"opensky": 105, "faa_notam": 126, "federal_register": 21, "airports": 1,
                       "airlines": 1, "permit_registry": 1}
 
 
@@ -81,7 +81,6 @@ def test_inac_revocations_show_as_suspended_carriers(demo):
 
 def test_flight_evidence_gives_each_carriers_last_day_in_venezuela(demo):
     settings, *_ = demo
-    # the demo nights start on 21 Nov: IBE's last Caracas flight (22 Nov) is inside them
     assert rows(settings, "SELECT last_flight_date FROM suspended_carriers "
                           "WHERE carrier_icao = 'IBE' AND jurisdiction_country = 'VE'") == [
         (date(2025, 11, 22),)]
@@ -92,6 +91,22 @@ def test_the_faa_advisory_is_in_force_from_21_november(demo):
     asof = "SELECT notice_id, location, category FROM airspace_notices_asof(DATE '{}')"
     assert rows(settings, asof.format("2025-11-25")) == [("KICZ A0012/25", "SVZM", "advisory")]
     assert rows(settings, asof.format("2025-11-20")) == []
+
+
+def test_stopped_routes_are_suspended_a_day_after_their_last_flight(demo):
+    settings, *_ = demo
+    suspended = rows(settings, "SELECT DISTINCT carrier_icao FROM route_events "
+                               "WHERE event_type = 'suspended' "
+                               "AND event_date - last_flight_date = 1 "
+                               "AND (origin_icao = 'SVMI' OR dest_icao = 'SVMI') ORDER BY 1")
+    stopped = ["AEA", "ARE", "AVA", "GLO", "IBE", "LER", "TAP", "THY"]  # PUE: no designator
+    assert [c for (c,) in suspended] == stopped
+    # nobody that kept flying (through 30 Nov) has any suspension
+    kept = rows(settings, "SELECT count(*) FROM route_events WHERE event_type = 'suspended' "
+                          "AND carrier_icao IN ('VCV', 'ROI', 'CMP', 'RPB')")
+    assert kept == [(0,)]
+    assert rows(settings, "SELECT count(*) FROM route_events WHERE carrier_icao = 'LER' "
+                          "AND 'SVMG' IN (origin_icao, dest_icao)") == [(0,)]  # domestic goes on
 
 
 def test_demo_refuses_nights_outside_the_replay(fdp_env, capsys):

@@ -13,7 +13,7 @@ from pipeline.config import Settings
 from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
 
-COMMANDS = ("run", "backfill", "sql", "status", "demo")
+COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild")
 
 
 @pytest.fixture
@@ -85,6 +85,17 @@ def test_backfill_is_resumable(replayed, capsys):
     assert main(["backfill", "--start", "2025-11-20", "--end", "2025-11-22", "--replay",
                  "--force"]) == 0
     assert "3 day(s) run, 0 skipped" in capsys.readouterr().out
+
+
+def test_rebuild_gives_what_the_nights_gave(replayed, capsys):
+    main(["backfill", "--start", "2025-11-20", "--end", "2025-11-22", "--replay"])
+    capsys.readouterr()
+    main(["sql", "select * from route_daily order by all", "--format", "csv"])
+    nightly = capsys.readouterr().out
+    assert main(["rebuild"]) == 0
+    assert "derived tables rebuilt" in capsys.readouterr().out
+    main(["sql", "select * from route_daily order by all", "--format", "csv"])
+    assert capsys.readouterr().out == nightly and nightly.count("\n") > 10
 
 
 def test_backfill_rejects_an_inverted_range(fdp_env, capsys):
