@@ -17,6 +17,7 @@ from pipeline.config import REPO_ROOT, Settings
 
 DAGS_DIR = REPO_ROOT / "dags"
 NIGHTLY_DAG_ID = "flight_disruption_nightly"
+REFERENCE_DAG_ID = "reference_data_weekly"
 
 
 def airflow_env(settings: Settings) -> dict[str, str]:
@@ -58,12 +59,16 @@ def load_dag(dag_id: str = NIGHTLY_DAG_ID) -> Any:
     return bag.dags[dag_id]
 
 
+def run_dag(dag: Any, run_after: datetime, conf: dict[str, Any]) -> Any:
+    """One run of the DAG through Airflow (dag.test), covering the interval before run_after."""
+    return dag.test(logical_date=run_after, run_conf=conf)
+
+
 def run_night(dag: Any, day: date, conf: dict[str, Any]) -> Any:
     """One DAG run whose data interval is the UTC day `day`; returns the finished DagRun.
 
     A manual run's interval is the last complete one before it, so it runs "after" the day."""
-    run_after = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
-    run = dag.test(logical_date=run_after, run_conf=conf)
+    run = run_dag(dag, datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC), conf)
     if run.data_interval_start.date() != day:
         raise RuntimeError(f"DAG run covered {run.data_interval_start}, expected {day}")
     return run

@@ -223,7 +223,7 @@ class SeenFlights:
 
     def duplicates(self, flight_ids: pd.Series) -> np.ndarray:
         ids = np.array(flight_ids.to_numpy(dtype=object), dtype="S20")
-        duplicate = flight_ids.duplicated().to_numpy()
+        duplicate = flight_ids.duplicated().to_numpy(copy=True)
         if len(self.ids):
             at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
             duplicate |= self.ids[at] == ids

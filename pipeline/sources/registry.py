@@ -17,3 +17,7 @@ SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
     for module in (airports, airlines, permit_registry, opensky, faa_notam, federal_register)
 }
+
+# reference data changes slowly: the weekly DAG loads it; the nightly DAG runs the rest
+REFERENCE_SOURCES = (airports.SOURCE, airlines.SOURCE)
+NIGHTLY_SOURCES = tuple(name for name in SOURCES if name not in REFERENCE_SOURCES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.airflow_runner import DAGS_DIR, NIGHTLY_DAG_ID
+from pipeline.airflow_runner import DAGS_DIR, NIGHTLY_DAG_ID, REFERENCE_DAG_ID
 from pipeline.airflow_tasks import WRITER_POOL
 
 
@@ -13,7 +13,7 @@ def test_dag_folder_has_no_import_errors():
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}
-    assert NIGHTLY_DAG_ID in bag.dag_ids
+    assert {NIGHTLY_DAG_ID, REFERENCE_DAG_ID} <= set(bag.dag_ids)
 
 
 def test_nightly_dag_covers_one_utc_day_per_run_and_has_one_writer(monkeypatch):
