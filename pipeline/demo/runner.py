@@ -16,7 +16,7 @@ from pipeline.demo.replay import days_between, write_replay
 from pipeline.demo.synthetic import Scenario, load_scenario
 from pipeline.errors import PipelineError
 from pipeline.raw import RawZone
-from pipeline.sources import airlines, airports, permit_registry
+from pipeline.sources import airlines, airports, countries, permit_registry
 from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
@@ -70,7 +70,7 @@ def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: dat
     watchlist = load_watchlist(settings.watchlist_path)
     # offline: the airlines reference is the curated file alone, as on a machine without network
     ctx = FetchContext(replace(settings, openflights_airlines_url=""), raw, credentials={})
-    for snapshot in (airports, airlines, permit_registry):
+    for snapshot in (airports, airlines, countries, permit_registry):
         snapshot.fetch(ctx, end, snapshot.PARTITION)
     return {
         "synthetic OpenSky responses": write_replay(raw, scenario, watchlist.airports, start, end),

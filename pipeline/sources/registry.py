@@ -7,6 +7,7 @@ from types import ModuleType
 from pipeline.sources import (
     airlines,
     airports,
+    countries,
     faa_notam,
     federal_register,
     opensky,
@@ -15,9 +16,11 @@ from pipeline.sources import (
 
 SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
-    for module in (airports, airlines, permit_registry, opensky, faa_notam, federal_register)
+    for module in (
+        airports, airlines, countries, permit_registry, opensky, faa_notam, federal_register
+    )
 }
 
 # reference data changes slowly: the weekly DAG loads it; the nightly DAG runs the rest
-REFERENCE_SOURCES = (airports.SOURCE, airlines.SOURCE)
+REFERENCE_SOURCES = (airports.SOURCE, airlines.SOURCE, countries.SOURCE)
 NIGHTLY_SOURCES = tuple(name for name in SOURCES if name not in REFERENCE_SOURCES)

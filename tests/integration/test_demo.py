@@ -53,7 +53,7 @@ def test_each_source_loaded_every_partition_of_every_night(demo):
                                  "WHERE status = 'loaded' GROUP BY 1"))
     # 21 nights x (5 airports, 6 FIRs, 1 Federal Register query); snapshots once
     assert loaded == {"opensky": 105, "faa_notam": 126, "federal_register": 21, "airports": 1,
-                      "airlines": 1, "permit_registry": 1}
+                      "airlines": 1, "countries": 1, "permit_registry": 1}
 
 
 def test_manifests_say_what_is_synthetic(demo):
@@ -64,7 +64,8 @@ def test_manifests_say_what_is_synthetic(demo):
             record = json.loads(line)
             by_source.setdefault(record["source"], set()).add(record["synthetic"])
     assert by_source == {"opensky": {True}, "faa_notam": {True}, "federal_register": {True},
-                         "airports": {False}, "airlines": {False}, "permit_registry": {False}}
+                         "airports": {False}, "airlines": {False}, "countries": {False},
+                         "permit_registry": {False}}
 
 
 def test_inac_revocations_show_as_suspended_carriers(demo):

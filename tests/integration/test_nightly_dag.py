@@ -109,4 +109,5 @@ def test_weekly_reference_dag_loads_airports_and_airlines(fdp_env, airflow_metad
     assert run.state == "success"
     assert query("SELECT source, \"partition\", status, rows FROM load_log ORDER BY 1") == [
         ("airlines", "airlines", "loaded", 263),  # offline here: the curated file alone
-        ("airports", "airportsdata", "loaded", 28298)]
+        ("airports", "airportsdata", "loaded", 28298),
+        ("countries", "cldr", "loaded", 258)]
