@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 from tqdm import tqdm
@@ -13,6 +16,7 @@ from tqdm import tqdm
 from pipeline import nightly, store
 from pipeline.config import Settings, all_credentials_from_env
 from pipeline.errors import PipelineError
+from pipeline.flightlists.importer import FORMATS, import_files
 from pipeline.sources.registry import SOURCES
 from pipeline.watchlist import WatchlistError
 
@@ -21,7 +25,10 @@ EPILOG = """environment:
   FDP_DUCKDB        DuckDB file (default $FDP_HOME/fdp.duckdb)
   FDP_WATCHLIST     TOML file of countries, airports and FIRs to follow (default: Venezuela)
   OPENSKY_CLIENT_ID, OPENSKY_CLIENT_SECRET   OpenSky API client credentials
-  FDP_OPENSKY_API_URL, FDP_OPENSKY_AUTH_URL  override OpenSky's base URLs"""
+  FAA_NOTAM_CLIENT_ID, FAA_NOTAM_CLIENT_SECRET   FAA NOTAM API client credentials
+  FDP_OPENSKY_API_URL, FDP_OPENSKY_AUTH_URL, FDP_FAA_NOTAM_API_URL,
+  FDP_FEDERAL_REGISTER_API_URL, FDP_OPENFLIGHTS_AIRLINES_URL   override base URLs
+  (all settings: README.md, "Configuration")"""
 
 
 def _day(text: str) -> date:
@@ -80,6 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table",
                      help="table for people, csv or json (one array of objects) for scripts")
 
+    importer = commands.add_parser(
+        "import", help="import flight-list files (BTS, ANAC VRA, OpenSky) into flights",
+        description="Import flight-list FILEs (plain CSV, .gz, or a .zip holding one CSV) into "
+        "`flights`, then bring the route and traffic tables up to date for the days they "
+        "touch. Each file is read in chunks, so memory stays bounded on a full BTS month. "
+        "Re-importing a file replaces its rows. Airport and carrier codes are mapped to ICAO "
+        "through the reference; codes that do not resolve are kept and listed in the summary, "
+        "and rows that cannot be read are skipped and listed with file and line.",
+    )
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importer.add_argument("--format", required=True, choices=sorted(FORMATS),
+                          help="bts-ontime: BTS Reporting Carrier On-Time Performance; "
+                          "anac-vra: ANAC's VRA (Brazil); opensky-flightlist: OpenSky's "
+                          "flightlist CSV")
+    importer.add_argument("--json", action="store_true", help="print the summary as JSON")
+
     commands.add_parser(
         "rebuild", help="recompute the derived tables from everything loaded",
         description="Recompute carrier_status, route_daily, airport_traffic_daily and "
@@ -110,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     handler = {"run": cmd_run, "backfill": cmd_backfill, "sql": cmd_sql,
-               "status": cmd_status, "demo": cmd_demo, "rebuild": cmd_rebuild}[args.command]
+               "status": cmd_status, "demo": cmd_demo, "rebuild": cmd_rebuild,
+               "import": cmd_import}[args.command]
     try:
         return handler(args, settings)
     except (PipelineError, WatchlistError) as exc:
@@ -173,6 +197,39 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\nnewest flight day: {newest} ({behind}); "
           f"failed partitions: {int((loads['status'] == 'failed').sum())}")
     return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    result = import_files(list(args.files), args.format, settings)
+    run_id = f"import__{datetime.now(UTC).isoformat()}"
+    staged = [store.StagedPartition(**s) for s in result.staged]
+    with store.connect(settings.duckdb_path) as con:
+        loaded = store.load_partitions(con, staged, run_id)
+    summary = {**result.summary, "loaded": [asdict(r) for r in loaded]}
+    if args.json:
+        print(json.dumps(summary, default=str))
+    else:
+        _print_import_summary(summary)
+    return 0
+
+
+def _print_import_summary(summary: dict) -> None:
+    print(f"{summary['rows_read']} rows read, {summary['rows_staged']} loaded "
+          f"({', '.join(f'{n} {k}' for k, n in summary['rows_by_status'].items())}) "
+          f"into {len(summary['loaded'])} partition(s); days touched: "
+          f"{len(summary['days_touched'])}")
+    for kind in ("bad_rows", "duplicates", "warnings"):
+        issues = summary[kind]
+        if issues["count"]:
+            print(f"{issues['count']} {kind.replace('_', ' ')}:")
+            for line in issues["first"]:
+                print(f"  {line}")
+    for kind in ("unresolved_airports", "unresolved_carriers"):
+        codes = summary[kind]
+        if codes:
+            top = sorted(codes.items(), key=lambda item: -item[1])[:15]
+            print(f"{kind.replace('_', ' ')} (kept, ICAO left empty): "
+                  + ", ".join(f"{code} x{n}" for code, n in top))
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,7 +7,8 @@ Files before 2010 name the columns "ICAO Empresa Aérea", "ICAO Aeródromo Orige
 
 Airports and carriers are ICAO codes already. ANAC documents all four clock columns as Brasília
 time (America/Sao_Paulo, with its former DST), also at foreign airports, as "DD/MM/YYYY HH:MM";
-a file whose lines before the header say "UTC" is read as UTC instead.
+a file whose lines before the header say its times are UTC ("Importante: Horários em UTC", as
+ANAC's SIROS schedule files do) is read as UTC instead.
     sched_dep_utc = Partida Prevista -> UTC
     dep_time_utc  = Partida Real -> UTC     NULL unless the flight was flown
     arr_time_utc  = Chegada Real -> UTC     NULL unless the flight was flown
@@ -17,6 +18,7 @@ carrier did not report the outcome). The file has no diversion flag.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +63,7 @@ LAYOUT = Layout(sep=";", columns=COLUMNS, required=frozenset(COLUMNS.values()))
 CLOCK_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 CLOCKS = (("sched_dep", "Partida Prevista"), ("actual_dep", "Partida Real"),
           ("actual_arr", "Chegada Real"))
+UTC_NOTE = re.compile(r"(horario|time)s?_(em|in)_utc")  # on header_key() of a line
 STATUSES = {"realizado": "completed", "cancelado": "cancelled", "nao_informado": "scheduled"}
 CODES = (  # our column, ANAC column, pattern
     ("carrier", "Sigla ICAO Empresa Aérea", r"[A-Z0-9]{3}"),
@@ -72,7 +75,7 @@ CODES = (  # our column, ANAC column, pattern
 
 def read(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     with open_csv(path, LAYOUT, sniff_encoding(path)) as csv_file:
-        says_utc = any("UTC" in line.upper() for line in csv_file.preamble)
+        says_utc = any(UTC_NOTE.search(header_key(line)) for line in csv_file.preamble)
         yield from csv_file.chunks(chunk_rows, clock_tz=UTC if says_utc else BRASILIA)
 
 
@@ -118,7 +121,6 @@ def normalize(chunk: Chunk, ref: Reference) -> Normalized:
     })
     return Normalized(frame[~problems.bad], problems.report(chunk),
                       flagged(chunk, backwards, "arrival before departure: Chegada Real dropped"))
-
 
 
 def _clock(rows: pd.DataFrame, column: str, name: str, problems: RowProblems) -> pd.Series:

@@ -118,8 +118,8 @@ def hhmm_minutes(text: pd.Series) -> pd.Series:
     padded = text.where(text.str.fullmatch(r"[0-9]{1,4}").fillna(False)).str.zfill(4)
     hours = pd.to_numeric(padded.str[:2], errors="coerce")
     mins = pd.to_numeric(padded.str[2:], errors="coerce")
-    valid = ((hours < 24) & (mins < 60)) | padded.eq("2400")
-    return (hours * 60 + mins).where(valid.fillna(False)).astype("Float64")
+    valid = ((hours < 24) & (mins < 60)).fillna(False) | padded.eq("2400").fillna(False)
+    return (hours * 60 + mins).where(valid.astype(bool)).astype("Float64")
 
 
 def _minutes(rows: pd.DataFrame, column: str, problems: RowProblems) -> pd.Series:

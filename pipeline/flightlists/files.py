@@ -27,7 +27,7 @@ CHUNK_ROWS = 50_000
 HEADER_SEARCH_LINES = 20  # files may start with notes ("Importante: Horários em UTC")
 SNIFF_BYTES = 64 * 1024
 UTF8_BOM = codecs.BOM_UTF8
-_KNOWN_SUFFIXES = (".gz", ".zip", ".csv", ".txt")
+_KNOWN_SUFFIXES = (".gz", ".zip", ".csv")
 
 
 class FlightListError(PipelineError):
@@ -87,7 +87,7 @@ def _zip_member(path: Path) -> str:
 
 def _only_csv(archive: zipfile.ZipFile, path: Path) -> str:
     # BTS zips hold the CSV and a readme.html
-    members = [n for n in archive.namelist() if n.lower().endswith((".csv", ".txt"))]
+    members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
     if len(members) != 1:
         raise FlightListError(f"{path}: expected one CSV file inside the zip, found "
                               f"{members or archive.namelist()}")
@@ -152,11 +152,14 @@ class CsvFile:
             "right --format?")
 
     def chunks(self, chunk_rows: int, clock_tz: str | None = None) -> Iterator[Chunk]:
-        reader = pd.read_csv(
-            self.text, sep=self.layout.sep, header=None, usecols=list(self.positions),
-            dtype=str, keep_default_na=False,
-            skip_blank_lines=False,  # keeps row n on line header_line + n
-            chunksize=chunk_rows)
+        try:
+            reader = pd.read_csv(
+                self.text, sep=self.layout.sep, header=None, usecols=list(self.positions),
+                dtype=str, keep_default_na=False,
+                skip_blank_lines=False,  # keeps row n on line header_line + n
+                chunksize=chunk_rows)
+        except pd.errors.EmptyDataError:
+            return  # a header and no rows
         for frame in reader:
             rows = frame.rename(columns=self.positions).astype(STRING)
             rows = rows.apply(lambda column: column.str.strip())

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -40,6 +40,7 @@ from pipeline.flightlists.files import (
 from pipeline.flightlists.mapping import Reference, load_reference
 from pipeline.raw import RawZone, sha256_hex
 from pipeline.schemas import FLIGHTS, STRING
+from pipeline.sources.base import utc_now
 from pipeline.staging import content_sha256
 from pipeline.store import StagedPartition
 
@@ -74,10 +75,6 @@ FORMATS: dict[str, FlightListFormat] = {
 class ImportResult:
     staged: list[dict[str, Any]]  # asdict(StagedPartition), for pipeline.store.load_partitions
     summary: dict[str, Any]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def import_files(

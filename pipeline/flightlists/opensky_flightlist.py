@@ -94,7 +94,6 @@ def normalize(chunk: Chunk, ref: Reference) -> Normalized:
                       flagged(chunk, backwards, "lastseen before firstseen: lastseen dropped"))
 
 
-
 def parse_utc(text: pd.Series) -> pd.Series:
     """ISO 8601 (offset or none: UTC) or unix seconds -> UTC; NaT where empty or unparseable."""
     unix = text.str.fullmatch(r"[0-9]+(\.[0-9]*)?").fillna(False).astype(bool)

@@ -13,7 +13,7 @@ from pipeline.config import Settings
 from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
 
-COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild")
+COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild", "import")
 
 
 @pytest.fixture
@@ -126,3 +126,22 @@ def test_status_shows_partitions_and_freshness(replayed, capsys):
     out = capsys.readouterr().out
     assert "2025-11-20/SVMI" in out and "loaded" in out
     assert "newest flight day: 2025-11-20" in out and "failed partitions: 0" in out
+
+
+def test_import_loads_flights_and_brings_routes_up_to_date(fdp_env, capsys):
+    from conftest import FIXTURES
+
+    bts = FIXTURES / "flightlists" / (
+        "On_Time_Reporting_Carrier_On_Time_Performance_(1987_present)_2024_3.csv")
+    assert main(["import", str(bts), "--format", "bts-ontime"]) == 0
+    out = capsys.readouterr().out
+    assert "4 bad rows:" in out and ".csv:10: unparseable FlightDate" in out
+    assert "unresolved airports (kept, ICAO left empty): XQZ x1" in out
+    main(["sql", "select (select count(*) from flights) as f, "
+                 "(select sum(flights + cancelled) from route_daily) as r", "--format", "json"])
+    first = json.loads(capsys.readouterr().out)[0]
+    assert first["f"] == 9 and first["r"] >= 7  # routes need both airports resolved
+    assert main(["import", str(bts), "--format", "bts-ontime", "--json"]) == 0  # again
+    assert json.loads(capsys.readouterr().out)["rows_staged"] == 9
+    main(["sql", "select count(*) as f from flights", "--format", "json"])
+    assert json.loads(capsys.readouterr().out)[0]["f"] == 9  # replaced, not duplicated
