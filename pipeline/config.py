@@ -19,6 +19,7 @@ FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"
 OPENFLIGHTS_AIRLINES_URL = (
     "https://raw.githubusercontent.com/jpatokal/openflights/master/data/airlines.dat"
 )
+OURAIRPORTS_AIRPORTS_URL = "https://davidmegginson.github.io/ourairports-data/airports.csv"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Settings:
     faa_notam_api_url: str
     federal_register_api_url: str
     openflights_airlines_url: str  # empty: no download, the curated airlines file alone
+    ourairports_airports_url: str  # empty: no download, the airportsdata copy alone
     registry_path: Path
     http_timeout_s: float
     http_retries: int
@@ -70,6 +72,8 @@ class Settings:
                 "FDP_FEDERAL_REGISTER_API_URL", FEDERAL_REGISTER_API_URL).rstrip("/"),
             openflights_airlines_url=env.get(
                 "FDP_OPENFLIGHTS_AIRLINES_URL", OPENFLIGHTS_AIRLINES_URL),
+            ourairports_airports_url=env.get(
+                "FDP_OURAIRPORTS_AIRPORTS_URL", OURAIRPORTS_AIRPORTS_URL),
             registry_path=Path(env.get("FDP_REGISTRY", DEFAULT_REGISTRY)).resolve(),
             http_timeout_s=float(env.get("FDP_HTTP_TIMEOUT", "60")),
             http_retries=int(env.get("FDP_HTTP_RETRIES", "5")),

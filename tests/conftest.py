@@ -21,12 +21,14 @@ for leaked in ("OPENSKY_CLIENT_ID", "OPENSKY_CLIENT_SECRET", "FAA_NOTAM_CLIENT_I
                "FAA_NOTAM_CLIENT_SECRET", "AIRFLOW_CONN_OPENSKY_DEFAULT",
                "AIRFLOW_CONN_FAA_NOTAM_DEFAULT", "FDP_HOME", "FDP_DUCKDB", "FDP_WATCHLIST",
                "FDP_REGISTRY", "FDP_FAA_NOTAM_API_URL", "FDP_FEDERAL_REGISTER_API_URL",
-               "FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_OPENFLIGHTS_AIRLINES_URL"):
+               "FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_OPENFLIGHTS_AIRLINES_URL",
+               "FDP_OURAIRPORTS_AIRPORTS_URL"):
     os.environ.pop(leaked, None)
 # Test traffic stays on loopback: a test that forgets to point a source at its local server
 # gets a refused connection here, never the real API.
 for url_variable in ("FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_FAA_NOTAM_API_URL",
-                     "FDP_FEDERAL_REGISTER_API_URL", "FDP_OPENFLIGHTS_AIRLINES_URL"):
+                     "FDP_FEDERAL_REGISTER_API_URL", "FDP_OPENFLIGHTS_AIRLINES_URL",
+                     "FDP_OURAIRPORTS_AIRPORTS_URL"):
     os.environ[url_variable] = "http://127.0.0.1:9/no-server-in-this-test"
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
