@@ -68,8 +68,9 @@ def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: dat
     live night would."""
     raw = RawZone(settings.raw_dir)
     watchlist = load_watchlist(settings.watchlist_path)
-    # offline: the airlines reference is the curated file alone, as on a machine without network
-    ctx = FetchContext(replace(settings, openflights_airlines_url=""), raw, credentials={})
+    # offline: airports from airportsdata, airlines from the curated file, as without network
+    ctx = FetchContext(replace(settings, openflights_airlines_url="", ourairports_airports_url=""),
+                       raw, credentials={})
     for snapshot in (airports, airlines, countries, permit_registry):
         snapshot.fetch(ctx, end, snapshot.PARTITION)
     return {
