@@ -5,6 +5,9 @@ A source module defines SOURCE (its name), TABLE (the table it loads), and:
     fetch(ctx: FetchContext, day, key) -> None  HTTP -> raw zone, via ctx.raw.fetch(...)
     normalize(responses, ctx: NormalizeContext, day, key) -> DataFrame
                                                 raw -> typed frame, checked against its schema
+Optional flags:
+    SNAPSHOT = True      one partition whatever the night (reference data, the registry)
+    CURRENT_ONLY = True  it answers only for the present (NOTAMs): see nightly.plan
 """
 
 from __future__ import annotations
