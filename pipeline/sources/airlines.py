@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +24,6 @@ import pandera.errors
 import pandera.pandas as pa
 
 from pipeline.errors import SourceError
-from pipeline.http import plain_session, send_or_explain
-from pipeline.raw import FetchBatch, RawRecord, RawZone
 from pipeline.reference.airlines import (
     COUNTRY,
     CURATED_AIRLINES,
@@ -35,6 +33,7 @@ from pipeline.reference.airlines import (
     load_curated,
 )
 from pipeline.sources.base import FetchContext, NormalizeContext, Response
+from pipeline.sources.live_copy import LiveCopy, usable
 from pipeline.watchlist import Watchlist
 
 SOURCE = "airlines"
@@ -89,36 +88,15 @@ def partition_keys(watchlist: Watchlist) -> list[str]:
 def fetch(ctx: FetchContext, day: date, key: str) -> None:
     url = ctx.settings.openflights_airlines_url
     curated = CURATED_AIRLINES.read_bytes()
-    previous = _last_good_openflights(ctx.raw)  # read before this fetch becomes the newest
+    previous = OPENFLIGHTS_COPY.newest_good(ctx.raw)
     with ctx.raw.fetch(SOURCE, PARTITION) as batch:
         if url:  # empty: offline by choice (the demo), the curated file alone
-            downloaded = _download(batch, ctx, url)
-            if not downloaded.usable:
-                _carry_forward(batch, ctx.raw, previous, downloaded)
+            OPENFLIGHTS_COPY.fetch_into(batch, ctx, url, previous)
         batch.add(request=CURATED, url=CURATED_AIRLINES.as_uri(), params={}, status=200,
                   body=curated, fetched_at=ctx.now())
 
 
-def _download(batch: FetchBatch, ctx: FetchContext, url: str) -> RawRecord:
-    """airlines.dat as served, usable or not: a failure is a stored answer, never an exception."""
-    session = ctx.session(SOURCE, lambda: plain_session(ctx.settings))
-    try:
-        response = send_or_explain(
-            lambda: session.get(url, timeout=ctx.settings.http_timeout_s),
-            source=SOURCE, partition=PARTITION, url=url, url_setting=URL_VARIABLE)
-    except SourceError as exc:
-        status, body, problem = 0, b"", exc.problem
-    else:
-        status, body = response.status_code, response.content
-        problem = _download_problem(status, body)
-    note = f"download failed: {problem}; check the network and {URL_VARIABLE}" if problem else ""
-    return batch.add(request=OPENFLIGHTS, url=url, params={}, status=status, body=body,
-                     fetched_at=ctx.now(), usable=problem is None, note=note)
-
-
-def _download_problem(status: int, body: bytes) -> str | None:
-    if status != 200:
-        return f"HTTP {status} from the OpenFlights URL"
+def _download_problem(body: bytes) -> str | None:
     try:
         frame, _ = read_openflights(body)
     except ValueError as exc:  # UnicodeDecodeError and pandas' ParserError are ValueErrors
@@ -128,27 +106,11 @@ def _download_problem(status: int, body: bytes) -> str | None:
     return None
 
 
-def _last_good_openflights(raw: RawZone) -> tuple[RawRecord, bytes] | None:
-    for record in raw.latest(SOURCE, PARTITION):
-        if record.usable and record.request in (OPENFLIGHTS, CARRIED):
-            return record, raw.read(record)
-    return None
-
-
-def _carry_forward(batch: FetchBatch, raw: RawZone, previous: tuple[RawRecord, bytes] | None,
-                   failed: RawRecord) -> None:
-    if previous is None:
-        log.warning("%s %s: %s; no earlier OpenFlights copy in %s, so the table holds the "
-                    "curated rows only until a download succeeds", SOURCE, PARTITION,
-                    failed.note, raw.partition_dir(SOURCE, PARTITION))
-        return
-    record, body = previous
-    log.warning("%s %s: %s; carrying forward the OpenFlights copy fetched %s", SOURCE,
-                PARTITION, failed.note, record.fetched_at)
-    # Its original fetch time is kept: the copy is that old, whatever night reuses it.
-    batch.add(request=CARRIED, url=record.url, params=record.params, status=record.status,
-              body=body, fetched_at=datetime.fromisoformat(record.fetched_at),
-              note=f"copy fetched {record.fetched_at}, carried forward: the download failed")
+OPENFLIGHTS_COPY = LiveCopy(
+    source=SOURCE, partition=PARTITION, request=OPENFLIGHTS, carried=CARRIED,
+    label="OpenFlights", fallback="the curated rows", url_setting=URL_VARIABLE,
+    problem=_download_problem,
+)
 
 
 # --- normalize -------------------------------------------------------------------------------
@@ -157,7 +119,7 @@ def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: 
               ) -> pd.DataFrame:
     curated = _curated_rows(_one_body(responses, CURATED))
     frame = curated
-    openflights = _usable(responses, {OPENFLIGHTS, CARRIED})
+    openflights = OPENFLIGHTS_COPY.usable_copies(responses)
     if openflights:
         rows = openflights_rows(openflights[0].body)
         frame = pd.concat([curated, rows[~rows["airline_icao"].isin(curated["airline_icao"])]])
@@ -170,12 +132,8 @@ def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: 
     return AIRLINES.validate(frame.reset_index(drop=True))
 
 
-def _usable(responses: list[Response], requests: set[str]) -> list[Response]:
-    return [r for r in responses if r.record.usable and r.record.request in requests]
-
-
 def _one_body(responses: list[Response], request: str) -> bytes:
-    found = _usable(responses, {request})
+    found = usable(responses, {request})
     if len(found) != 1:
         raise SourceError(SOURCE, PARTITION, f"the raw fetch has {len(found)} usable "
                           f"{request!r} responses, expected 1", "fetch the partition again")

@@ -19,16 +19,15 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import logging
-from datetime import date, datetime
+from datetime import date
 from importlib.resources import files
 
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.errors import SourceError
-from pipeline.http import plain_session, send_or_explain
-from pipeline.raw import FetchBatch, RawRecord, RawZone
 from pipeline.sources.base import FetchContext, NormalizeContext, Response
+from pipeline.sources.live_copy import LiveCopy, usable
 from pipeline.watchlist import Watchlist
 
 SOURCE = "airports"
@@ -84,37 +83,16 @@ def fetch(ctx: FetchContext, day: date, key: str) -> None:
     url = ctx.settings.ourairports_airports_url
     resource = files("airportsdata") / "airports.csv"
     version = importlib.metadata.version("airportsdata")
-    previous = _last_good_ourairports(ctx.raw)  # read before this fetch becomes the newest
+    previous = OURAIRPORTS_COPY.newest_good(ctx.raw)
     with ctx.raw.fetch(SOURCE, PARTITION) as batch:
         batch.add(request=AIRPORTSDATA, url=f"python-package:airportsdata/{version}",
                   params={"version": version}, status=200, body=resource.read_bytes(),
                   fetched_at=ctx.now())
         if url:  # empty: offline by choice, airportsdata alone
-            downloaded = _download(batch, ctx, url)
-            if not downloaded.usable:
-                _carry_forward(batch, ctx.raw, previous, downloaded)
+            OURAIRPORTS_COPY.fetch_into(batch, ctx, url, previous)
 
 
-def _download(batch: FetchBatch, ctx: FetchContext, url: str) -> RawRecord:
-    """OurAirports' airports.csv as served, usable or not: a failure is a stored answer."""
-    session = ctx.session(SOURCE, lambda: plain_session(ctx.settings))
-    try:
-        response = send_or_explain(
-            lambda: session.get(url, timeout=ctx.settings.http_timeout_s),
-            source=SOURCE, partition=PARTITION, url=url, url_setting=URL_VARIABLE)
-    except SourceError as exc:
-        status, body, problem = 0, b"", exc.problem
-    else:
-        status, body = response.status_code, response.content
-        problem = _download_problem(status, body)
-    note = f"download failed: {problem}; check the network and {URL_VARIABLE}" if problem else ""
-    return batch.add(request=OURAIRPORTS, url=url, params={}, status=status, body=body,
-                     fetched_at=ctx.now(), usable=problem is None, note=note)
-
-
-def _download_problem(status: int, body: bytes) -> str | None:
-    if status != 200:
-        return f"HTTP {status} from the OurAirports URL"
+def _download_problem(body: bytes) -> str | None:
     try:
         frame = _read_csv(body)
     except ValueError as exc:  # UnicodeDecodeError and pandas' ParserError are ValueErrors
@@ -126,27 +104,11 @@ def _download_problem(status: int, body: bytes) -> str | None:
     return None
 
 
-def _last_good_ourairports(raw: RawZone) -> tuple[RawRecord, bytes] | None:
-    for record in raw.latest(SOURCE, PARTITION):
-        if record.usable and record.request in (OURAIRPORTS, CARRIED):
-            return record, raw.read(record)
-    return None
-
-
-def _carry_forward(batch: FetchBatch, raw: RawZone, previous: tuple[RawRecord, bytes] | None,
-                   failed: RawRecord) -> None:
-    if previous is None:
-        log.warning("%s %s: %s; no earlier OurAirports copy in %s, so the table holds the "
-                    "airportsdata rows only until a download succeeds", SOURCE, PARTITION,
-                    failed.note, raw.partition_dir(SOURCE, PARTITION))
-        return
-    record, body = previous
-    log.warning("%s %s: %s; carrying forward the OurAirports copy fetched %s", SOURCE,
-                PARTITION, failed.note, record.fetched_at)
-    # Its original fetch time is kept: the copy is that old, whatever night reuses it.
-    batch.add(request=CARRIED, url=record.url, params=record.params, status=record.status,
-              body=body, fetched_at=datetime.fromisoformat(record.fetched_at),
-              note=f"copy fetched {record.fetched_at}, carried forward: the download failed")
+OURAIRPORTS_COPY = LiveCopy(
+    source=SOURCE, partition=PARTITION, request=OURAIRPORTS, carried=CARRIED,
+    label="OurAirports", fallback="the airportsdata rows", url_setting=URL_VARIABLE,
+    problem=_download_problem,
+)
 
 
 # --- normalize -------------------------------------------------------------------------------
@@ -155,7 +117,7 @@ def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: 
               ) -> pd.DataFrame:
     frame = airportsdata_rows(_one_body(responses, {AIRPORTSDATA, LEGACY_AIRPORTSDATA}))
     counts = {"airportsdata": len(frame), "ourairports": 0}
-    ourairports = _usable(responses, {OURAIRPORTS, CARRIED})
+    ourairports = OURAIRPORTS_COPY.usable_copies(responses)
     if ourairports:
         rows = ourairports_rows(ourairports[0].body)
         added = rows[~rows["airport_icao"].isin(frame["airport_icao"])]
@@ -169,12 +131,8 @@ def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: 
     return AIRPORTS.validate(_typed(frame).sort_values("airport_icao").reset_index(drop=True))
 
 
-def _usable(responses: list[Response], requests: set[str]) -> list[Response]:
-    return [r for r in responses if r.record.usable and r.record.request in requests]
-
-
 def _one_body(responses: list[Response], requests: set[str]) -> bytes:
-    found = _usable(responses, requests)
+    found = usable(responses, requests)
     if len(found) != 1:
         raise SourceError(SOURCE, PARTITION, f"the raw fetch has {len(found)} usable "
                           f"airportsdata responses, expected 1", "fetch the partition again")
