@@ -35,7 +35,7 @@ test: install lint
 	$(BIN)/pytest
 
 lock: install
-	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 \
 		--generate-hashes -o requirements.lock
 
 clean:
