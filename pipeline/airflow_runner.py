@@ -20,16 +20,20 @@ NIGHTLY_DAG_ID = "flight_disruption_nightly"
 REFERENCE_DAG_ID = "reference_data_weekly"
 
 
-def airflow_env(settings: Settings) -> dict[str, str]:
-    """Defaults for an embedded Airflow; values the user already set win."""
+def airflow_env(settings: Settings, dag_test: bool = True) -> dict[str, str]:
+    """Defaults for an embedded Airflow; values the user already set win. `dag_test` adds what
+    in-process dag.test() runs want; a long-running Airflow keeps the DAGs' retries."""
     defaults = {
         "AIRFLOW_HOME": str(settings.home / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # task logs would bury the summary
-        "FDP_TASK_RETRIES": "0",  # dag.test() would sit out each retry delay
         "FDP_HOME": str(settings.home),
     }
+    if dag_test:
+        defaults |= {
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # task logs would bury the summary
+            "FDP_TASK_RETRIES": "0",  # dag.test() would sit out each retry delay
+        }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     return {key: os.environ[key] for key in defaults}
