@@ -47,12 +47,23 @@ periods AS (
                ORDER BY effective_date, implicit, action_id) AS valid_to
     FROM events
 ),
-country_flights AS (  -- one row per carrier, country and day it flew there
-    SELECT DISTINCT f.carrier_icao, a.country, f.flight_date
-    FROM flights f
-    JOIN airports a ON a.airport_icao = f.origin_icao OR a.airport_icao = f.dest_icao
-    WHERE f.carrier_icao IS NOT NULL
-      AND f.status IN ('observed', 'completed', 'diverted')
+legs AS (  -- both ends of every flown flight of the acts' carriers (equi-joins scale; OR does not)
+    SELECT carrier_icao, flight_date, origin_icao AS airport_icao
+    FROM flights
+    WHERE carrier_icao IN (SELECT carrier_icao FROM acts)
+      AND status IN ('observed', 'completed', 'diverted')
+    UNION ALL
+    SELECT carrier_icao, flight_date, dest_icao
+    FROM flights
+    WHERE carrier_icao IN (SELECT carrier_icao FROM acts)
+      AND status IN ('observed', 'completed', 'diverted')
+),
+country_flights AS (  -- one row per carrier, country of an act of it, and day it flew there
+    SELECT DISTINCT l.carrier_icao, a.country, l.flight_date
+    FROM legs l
+    JOIN airports a USING (airport_icao)
+    JOIN (SELECT DISTINCT carrier_icao, jurisdiction_country AS country FROM acts) j
+      ON j.carrier_icao = l.carrier_icao AND j.country = a.country
 )
 SELECT p.carrier_icao, p.jurisdiction_country, p.status,
        p.effective_date AS valid_from,

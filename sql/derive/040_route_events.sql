@@ -15,9 +15,10 @@
 -- 28 of them), confirmed by a second flight within 14 days (detected on that day).
 --
 -- Incremental: only routes that flew in the 120 days before the first touched day, and only
--- their gaps that end on or after that point, are recomputed.
+-- their gaps still open on that day, are recomputed.
 CREATE OR REPLACE TEMP TABLE route_window AS
-SELECT min(d) - 120 AS lo, (SELECT min(flight_date) FROM route_daily) AS data_start
+SELECT min(d) - 120 AS lo, min(d) AS gap_from,
+       (SELECT min(flight_date) FROM route_daily) AS data_start
 FROM touched_dates;
 
 CREATE OR REPLACE TEMP TABLE affected_routes AS
@@ -25,11 +26,38 @@ SELECT DISTINCT r.carrier_icao, r.origin_icao, r.dest_icao
 FROM route_daily r, route_window w
 WHERE r.flights > 0 AND r.flight_date >= w.lo;
 
-CREATE OR REPLACE TEMP TABLE route_days AS  -- flight days of those routes, back to a year
-SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date
-FROM route_daily r
-JOIN affected_routes a USING (carrier_icao, origin_icao, dest_icao), route_window w
-WHERE r.flights > 0 AND r.flight_date >= w.lo - 365;
+-- Flight days of those routes from lo on, and each route's last flight day before lo (within a
+-- year): all that the gaps below need. Most routes flew in the 28 days before lo; only the
+-- others are looked up further back, so a night reads weeks of route_daily, not a year.
+CREATE OR REPLACE TEMP TABLE route_days AS
+WITH recent AS (
+    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date
+    FROM route_daily r
+    JOIN affected_routes a USING (carrier_icao, origin_icao, dest_icao), route_window w
+    WHERE r.flights > 0 AND r.flight_date >= w.lo - 28
+),
+before_lo AS (
+    SELECT carrier_icao, origin_icao, dest_icao, max(flight_date) AS flight_date
+    FROM recent, route_window w
+    WHERE flight_date < w.lo
+    GROUP BY ALL
+),
+quiet AS (  -- no flight in the 28 days before lo
+    SELECT * FROM affected_routes
+    ANTI JOIN before_lo USING (carrier_icao, origin_icao, dest_icao)
+),
+long_before_lo AS (
+    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date) AS flight_date
+    FROM route_daily r
+    JOIN quiet q USING (carrier_icao, origin_icao, dest_icao), route_window w
+    WHERE r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.lo - 28
+    GROUP BY ALL
+)
+SELECT r.* FROM recent r, route_window w WHERE r.flight_date >= w.lo
+UNION ALL
+SELECT * FROM before_lo
+UNION ALL
+SELECT * FROM long_before_lo;
 
 CREATE OR REPLACE TEMP TABLE route_gaps AS
 SELECT *,
@@ -54,15 +82,20 @@ FROM route_gaps g
 CROSS JOIN route_window w
 LEFT JOIN airport_last_day o ON o.airport_icao = g.origin_icao
 LEFT JOIN airport_last_day d ON d.airport_icao = g.dest_icao
-WHERE (g.flight_date >= w.lo OR g.next_flight >= w.lo OR g.next_flight IS NULL);
+-- A gap that closed before the first touched day cannot change: its flights, its evidence
+-- days and its judging bound all lie before that day (the airports of its closing flight have
+-- data on that flight's day). So only the gaps still open on it are judged again.
+WHERE g.next_flight IS NULL OR g.next_flight >= w.gap_from;
 
--- each gap's baseline: flights per weekday over the 28 days up to its last flight
+-- each gap's baseline: flights per weekday over the 28 days up to its last flight (only for
+-- gaps with at least one day to judge: the others cannot be suspensions)
 CREATE OR REPLACE TEMP TABLE gap_rates AS
 WITH days AS (
     SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
            unnest(generate_series(greatest(j.last_flight - 27, w.data_start), j.last_flight,
                                   INTERVAL 1 DAY))::DATE AS day
     FROM judged_gaps j, route_window w
+    WHERE j.judged_until > j.last_flight
 )
 SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.last_flight, isodow(d.day) AS weekday,
        avg(coalesce(r.flights, 0)) AS rate,
@@ -80,6 +113,13 @@ SELECT carrier_icao, origin_icao, dest_icao, last_flight,
        sum(flights) * 7.0 / sum(days) AS baseline_weekly_flights
 FROM gap_rates GROUP BY ALL;
 
+-- per airport and day: data was loaded, and whether it was a hole (far below its baseline)
+CREATE OR REPLACE TEMP TABLE airport_evidence AS
+SELECT t.airport_icao, t.flight_date,
+       coalesce(t.baseline >= 10 AND t.flights < 0.2 * t.baseline, false) AS hole
+FROM airport_traffic_daily t, route_window w
+WHERE t.flight_date > w.lo - 365;
+
 CREATE OR REPLACE TEMP TABLE gap_detection AS
 WITH spine AS (
     SELECT j.*, unnest(generate_series(j.last_flight + 1, j.judged_until, INTERVAL 1 DAY))::DATE
@@ -90,15 +130,12 @@ WITH spine AS (
 ),
 evidence AS (
     SELECT s.*,
-           CASE WHEN EXISTS (SELECT 1 FROM airport_traffic_daily t
-                             WHERE t.flight_date = s.day
-                               AND t.airport_icao IN (s.origin_icao, s.dest_icao))
-                 AND NOT EXISTS (SELECT 1 FROM airport_traffic_daily t
-                                 WHERE t.flight_date = s.day
-                                   AND t.airport_icao IN (s.origin_icao, s.dest_icao)
-                                   AND t.baseline >= 10 AND t.flights < 0.2 * t.baseline)
+           CASE WHEN (o.airport_icao IS NOT NULL OR d.airport_icao IS NOT NULL)
+                 AND NOT coalesce(o.hole, false) AND NOT coalesce(d.hole, false)
                 THEN coalesce(r.rate, 0) ELSE 0 END AS expected
     FROM spine s
+    LEFT JOIN airport_evidence o ON o.airport_icao = s.origin_icao AND o.flight_date = s.day
+    LEFT JOIN airport_evidence d ON d.airport_icao = s.dest_icao AND d.flight_date = s.day
     LEFT JOIN gap_rates r
       ON r.carrier_icao = s.carrier_icao AND r.origin_icao = s.origin_icao
      AND r.dest_icao = s.dest_icao AND r.last_flight = s.last_flight

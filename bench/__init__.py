@@ -1,0 +1,1 @@
+"""`make bench`: throughput, nightly cost against history and memory, on SYNTHETIC data."""

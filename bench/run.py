@@ -1,0 +1,204 @@
+"""`make bench`: one run, one machine, every figure of issue #7 with its ratio.
+
+    python -m bench.run [--scale 1.0] [--days 14] [--history-days 365]
+
+Everything it measures runs on SYNTHETIC OpenSky-format flights (bench/world.py): about 100,000
+flights a day, the 500 busiest of 2,500 airports watched, at --scale 1. See bench/README.md for
+what each figure means and how it is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from time import perf_counter
+
+from bench import history, memory, ours, peers, rawgen, views
+from bench.figures import Figure, limit_figure, ratio_figure, table, write_csv
+from bench.world import World, build_world, days_between
+from pipeline import store
+from pipeline.config import REPO_ROOT, Settings
+from pipeline.raw import RawZone
+from pipeline.sources import opensky
+from pipeline.sources.base import partition_name
+
+NIGHT = date(2025, 11, 20)  # the timed night; history lies before it, the backfill after
+REFERENCE = tuple(rawgen.REFERENCE_SOURCES)
+OPENSKY = (opensky.SOURCE,)
+GIB = 1 << 30
+_began = perf_counter()
+
+
+def say(message: str) -> None:
+    print(f"[bench {perf_counter() - _began:6.1f} s] {message}", flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="share of global scale: 1.0 = 100,000 flights a day, 500 "
+                        "watched airports (default 1.0; 0.1 for a quick run)")
+    parser.add_argument("--days", type=int, default=10, help="backfill days (default 10)")
+    parser.add_argument("--history-days", type=int, default=365,
+                        help="days of history behind the timed night (default 365)")
+    parser.add_argument("--view-runs", type=int, default=20,
+                        help="runs of each view query (default 20)")
+    parser.add_argument("--row-by-row-seconds", type=float, default=5.0,
+                        help="time given to the row-by-row floor (default 5)")
+    parser.add_argument("--home", type=Path, default=REPO_ROOT / "data" / "bench",
+                        help="work folder (default data/bench); the raw zone is kept between "
+                        "runs, databases are rebuilt")
+    parser.add_argument("--results", type=Path, default=REPO_ROOT / "bench" / "results")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    flights_per_day = round(100_000 * args.scale)
+    watched = max(10, round(500 * args.scale))
+    world = build_world(flights_per_day, 5 * watched, watched, NIGHT)
+    home = args.home / f"{flights_per_day}-flights-{watched}-airports"
+    settings = prepare_home(home, world)
+    say(f"SYNTHETIC world: {len(world.routes):,} routes, {flights_per_day:,} flights a day, "
+        f"{watched:,} watched airports; work folder {home}")
+    write_raw(settings, world, days_between(NIGHT - timedelta(days=1), NIGHT + timedelta(
+        days=args.days)))
+
+    night, staged, figures = throughput(settings, world, args.row_by_row_seconds)
+    figures += nightly_cost(settings, world, night, staged, args.history_days, args.view_runs)
+    figures += backfill_memory(settings, args.days)
+
+    cores = os.cpu_count() or 0
+    context = {"date": datetime.now(UTC).date().isoformat(), "cores": cores,
+               "flights_per_day": flights_per_day, "watched_airports": watched,
+               "history_days": args.history_days, "backfill_days": args.days}
+    out = args.results / f"bench-{context['date']}-{cores}cores.csv"
+    write_csv(out, figures, context)
+    print(f"\nflight-disruption pipeline benchmark, {context['date']}, {cores} cores, "
+          f"SYNTHETIC data: {flights_per_day:,} flights/day, {watched:,} watched airports\n")
+    print(table(figures))
+    print(f"\nwritten to {out.relative_to(REPO_ROOT) if out.is_relative_to(REPO_ROOT) else out}; "
+          f"whole run {perf_counter() - _began:.0f} s")
+    return 0
+
+
+def prepare_home(home: Path, world: World) -> Settings:
+    """Fresh databases and staging; the raw zone is kept (it is deterministic)."""
+    home.mkdir(parents=True, exist_ok=True)
+    for stale in home.iterdir():
+        if stale.name != "raw":
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    watchlist = home / "watchlist.toml"
+    rawgen.write_watchlist(watchlist, world)
+    return Settings.from_env({"FDP_HOME": str(home), "FDP_WATCHLIST": str(watchlist)})
+
+
+def write_raw(settings: Settings, world: World, days: list[date]) -> None:
+    raw = RawZone(settings.raw_dir)
+    rawgen.write_reference(settings, NIGHT)
+    for day in days:
+        if all(raw.latest(opensky.SOURCE, partition_name(day, a)) for a in world.watched):
+            continue
+        objects = rawgen.write_day(raw, world, day)
+        say(f"raw zone: {day} written ({objects:,} SYNTHETIC flight objects)")
+
+
+def database(settings: Settings, name: str) -> Settings:
+    return replace(settings, duckdb_path=settings.home / f"{name}.duckdb")
+
+
+def throughput(settings: Settings, world: World, row_by_row_s: float
+               ) -> tuple[ours.NightTimes, list[dict], list[Figure]]:
+    """Items 1-4 over the same raw JSON: the night's (the night before it is loaded first, so
+    that the night runs on one day of history: item 5's baseline)."""
+    day_db = database(settings, "one-day")
+    ours.run_night(NIGHT, day_db, REFERENCE)
+    for night in (NIGHT - timedelta(days=1), NIGHT):
+        times, staged = ours.run_night(night, day_db, OPENSKY)
+        say(f"ours: {night} {times.partitions} partitions, normalize {times.normalize_s:.1f} s,"
+            f" load+derive {times.load_derive_s:.1f} s, publish {times.publish_s:.1f} s")
+    files = peers.body_files(RawZone(settings.raw_dir), [NIGHT], world.watched)
+    rows, native_s = peers.duckdb_read_json(files, settings.home / "read_json.duckdb")
+    say(f"DuckDB read_json: {rows:,} rows from {len(files):,} files in {native_s:.2f} s")
+    dlt_rows, dlt_s = peers.dlt_load(files, settings.home / "dlt.duckdb", settings.home / "dlt")
+    say(f"dlt: {dlt_rows:,} rows in {dlt_s:.1f} s")
+    naive_rows, naive_s = peers.row_by_row(files, settings.home / "naive.duckdb", row_by_row_s)
+    say(f"row by row: {naive_rows:,} rows in {naive_s:.1f} s")
+
+    ours_s = times.normalize_s + times.load_derive_s
+    ours_rate, native_rate = rows / ours_s, rows / native_s
+    dlt_rate, naive_rate = dlt_rows / dlt_s, naive_rows / naive_s
+    return times, staged, [
+        Figure("1", "ours: raw -> normalize -> load+derive", ours_rate, "rows/s",
+               note=f"{rows} JSON rows, {times.partitions} partitions, {times.rows_loaded} rows "
+               f"loaded; normalize {times.normalize_s:.1f} s, load+derive "
+               f"{times.load_derive_s:.1f} s"),
+        Figure("1", "  of which normalize (raw -> staging)", rows / times.normalize_s, "rows/s"),
+        Figure("1", "  of which load+derive (one transaction)", rows / times.load_derive_s,
+               "rows/s"),
+        ratio_figure("2", "DuckDB read_json (the limit)", native_rate, "rows/s",
+                     ours_rate / native_rate, "ours/read_json", at_least=0.5),
+        ratio_figure("3", "dlt 1.31 -> DuckDB (the peer)", dlt_rate, "rows/s",
+                     ours_rate / dlt_rate, "ours/dlt", at_least=10),
+        ratio_figure("4", "row-by-row INSERT (the floor)", naive_rate, "rows/s",
+                     ours_rate / naive_rate, "ours/row-by-row",
+                     note=f"{naive_rows} rows in the {row_by_row_s:g} s budget"),
+    ]
+
+
+def nightly_cost(settings: Settings, world: World, night: ours.NightTimes, staged: list[dict],
+                 history_days: int, view_runs: int) -> list[Figure]:
+    """Item 5 and the view latencies of item 6: the same night's staged partitions loaded
+    after one day of history (done in `throughput`) and after a year of SQL-inserted history."""
+    day_load_s, day_publish_s = night.load_derive_s, night.publish_s
+    year_db = database(settings, "one-year")
+    ours.run_night(NIGHT, year_db, REFERENCE)
+    began = perf_counter()
+    with store.connect(year_db.duckdb_path) as con:
+        flights = history.insert_history(con, world, NIGHT - timedelta(days=history_days),
+                                         NIGHT - timedelta(days=1))
+    say(f"{history_days}-day history: {flights:,} flights inserted and derived in "
+        f"{perf_counter() - began:.0f} s (set-up, not timed)")
+    year_load_s, year_publish_s = ours.load_night(staged, year_db, "bench__year")
+    say(f"{history_days}-day history: night load+derive {year_load_s:.1f} s, publish "
+        f"{year_publish_s:.1f} s")
+    size_gb = year_db.duckdb_path.stat().st_size / 1e9
+    figures = [
+        Figure("5", "night load+derive, 1 day of history", day_load_s, "s"),
+        ratio_figure("5", f"night load+derive, {history_days} days of history", year_load_s,
+                     "s", year_load_s / day_load_s, "1-day", at_most=1.5,
+                     note=f"{flights} history flights inserted by SQL, {size_gb:.1f} GB"),
+        Figure("5", "publish (copy for readers), 1 day of history", day_publish_s, "s",
+               note="store.publish, timed apart from load+derive"),
+        Figure("5", f"publish (copy for readers), {history_days} days of history",
+               year_publish_s, "s", note=f"copies the {size_gb:.1f} GB file"),
+    ]
+    for view in views.VIEWS:
+        ms, rows = views.p50_ms(year_db.duckdb_path, view, view_runs)
+        say(f"view {view}: p50 {ms:.0f} ms ({rows:,} rows)")
+        figures.append(limit_figure("6", f"p50 SELECT * FROM {view}", ms, "ms", 100,
+                                    note=f"{rows} rows, {view_runs} runs"))
+    return figures
+
+
+def backfill_memory(settings: Settings, days: int) -> list[Figure]:
+    backfill_db = database(settings, "backfill")
+    ours.run_night(NIGHT, backfill_db, REFERENCE)
+    start, end = NIGHT + timedelta(days=1), NIGHT + timedelta(days=days)
+    say(f"backfill {start} .. {end} (fdp backfill --replay, own process) ...")
+    peak, seconds = memory.backfill_peak_rss(start, end, {
+        "FDP_HOME": str(settings.home), "FDP_WATCHLIST": str(settings.watchlist_path),
+        "FDP_DUCKDB": str(backfill_db.duckdb_path)})
+    say(f"backfill: {days} nights in {seconds:.0f} s, peak RSS {peak / GIB:.2f} GiB")
+    return [limit_figure("6", f"peak RSS, {days}-night backfill", peak / GIB, "GiB", 2,
+                         note=f"{seconds:.0f} s wall, {seconds / days:.1f} s a night")]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

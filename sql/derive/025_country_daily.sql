@@ -1,0 +1,23 @@
+-- country_daily for the days the load touched (touched_dates), from route_daily (020); for
+-- every day when the airports were reloaded (sql/load/airports), as their countries may differ.
+CREATE TEMP TABLE IF NOT EXISTS airports_reloaded (reloaded BOOLEAN);
+
+CREATE OR REPLACE TEMP TABLE country_days AS
+SELECT d FROM touched_dates
+UNION
+SELECT DISTINCT flight_date FROM route_daily WHERE EXISTS (SELECT 1 FROM airports_reloaded);
+
+DELETE FROM country_daily
+WHERE flight_date IN (SELECT d FROM country_days) OR EXISTS (SELECT 1 FROM airports_reloaded);
+
+INSERT INTO country_daily
+SELECT r.flight_date, c.country, sum(r.flights), sum(r.cancelled)
+FROM (  -- the days first: joined before the airports, the filter came after a year of rows
+    SELECT * FROM route_daily WHERE flight_date IN (SELECT d FROM country_days)
+) r
+JOIN airports o ON o.airport_icao = r.origin_icao
+JOIN airports d ON d.airport_icao = r.dest_icao
+CROSS JOIN LATERAL (SELECT DISTINCT unnest([o.country, d.country]) AS country) c
+GROUP BY ALL;
+
+DELETE FROM airports_reloaded;
