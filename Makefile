@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install demo test lint lock clean
+.PHONY: help install system-deps demo airflow test lint lock clean bench
 
 help:
 	@echo "make demo   run the nightly DAG through Airflow over the bundled synthetic replay"
+	@echo "make airflow  the Airflow UI without Docker (standalone, SQLite) with the DAGs loaded"
 	@echo "make test   ruff + the whole test suite (unit, local-HTTP integration, dag.test)"
-	@echo "make lock   re-resolve requirements.lock after changing pyproject.toml"
+	@echo "make bench  throughput, nightly cost and memory at global scale (up to 10 min; not in test)"
+	@echo "make lock   re-resolve requirements.lock (and the image's requirements-docker.lock)"
 	@echo "make clean  remove .venv and ./data"
 
 $(BIN)/python:
@@ -25,18 +27,38 @@ $(INSTALLED): requirements.lock pyproject.toml | $(BIN)/python
 
 install: $(INSTALLED)
 
+# Debian packages the tests drive for real: Chromium renders the report, docker-compose parses
+# docker-compose.yml (no Docker engine needed). Installed only when missing.
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+		|| ! command -v docker-compose >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+			--no-install-recommends $(SYSTEM_PACKAGES); \
+	fi
+
 demo: install
 	$(BIN)/fdp demo
+
+airflow: install
+	$(BIN)/python -m pipeline.airflow_standalone
+
+# The benchmark (bench/README.md): BENCH_ARGS="--scale 0.1 --days 3" for a quick run.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+test: install lint system-deps
 	$(BIN)/pytest
 
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 \
 		--generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra docker --universal --python-version 3.11 \
+		--generate-hashes -o requirements-docker.lock
 
 clean:
 	rm -rf $(VENV) data

@@ -1,5 +1,6 @@
-"""The task chain every flight-disruption DAG runs (plan -> fetch -> normalize -> load), built
-inside a DAG's context. DAG files choose the schedule and the sources; this only wires."""
+"""The task chain every flight-disruption DAG runs (plan -> fetch -> normalize -> load, then
+optionally report), built inside a DAG's context. DAG files choose the schedule and the
+sources; this only wires."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def params(sources: tuple[str, ...]) -> dict[str, Param]:
     }
 
 
-def add_night_tasks() -> None:
+def add_night_tasks(*, report: bool = True) -> None:
+    """The night's tasks; `report` adds the change report of the night's day after the load."""
     @task
     def plan(data_interval_start: datetime | None = None, params: dict | None = None) -> list:
         return airflow_tasks.plan_partitions(data_interval_start, params["sources"],
@@ -45,4 +47,10 @@ def add_night_tasks() -> None:
         # Indexing by length reads exactly the mapped results (iterating probes one past the end).
         return airflow_tasks.load([staged[i] for i in range(len(staged))], run_id)
 
-    load(normalize.expand(partition=fetch.expand(partition=plan())))
+    @task(task_id="report")
+    def write_report(data_interval_start: datetime | None = None) -> str:
+        return airflow_tasks.report(data_interval_start)
+
+    loaded = load(normalize.expand(partition=fetch.expand(partition=plan())))
+    if report:
+        loaded >> write_report()  # only after a successful load (and so a fresh publish)

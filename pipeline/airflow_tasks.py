@@ -61,3 +61,10 @@ def normalize(partition: dict) -> dict:
 
 def load(staged: list[dict], run_id: str) -> list[dict]:
     return nightly.load_night(staged, Settings.from_env(), run_id)
+
+
+def report(data_interval_start: datetime) -> str:
+    """The change report of the run's UTC day; returns the path of its report.html."""
+    from pipeline.report import write_report  # matplotlib: in the task, not at DAG parse time
+
+    return str(write_report(Settings.from_env(), data_interval_start.date()))

@@ -22,7 +22,8 @@ from pipeline.watchlist import WatchlistError
 
 EPILOG = """environment:
   FDP_HOME          data folder: raw zone, staging, DuckDB file, Airflow home (default ./data)
-  FDP_DUCKDB        DuckDB file (default $FDP_HOME/fdp.duckdb)
+  FDP_DUCKDB        DuckDB file the pipeline writes (default $FDP_HOME/fdp.duckdb); readers
+                    use its published copy, published/<same name> beside it
   FDP_WATCHLIST     TOML file of countries, airports and FIRs to follow (default: Venezuela)
   OPENSKY_CLIENT_ID, OPENSKY_CLIENT_SECRET   OpenSky API client credentials
   FAA_NOTAM_CLIENT_ID, FAA_NOTAM_CLIENT_SECRET   FAA NOTAM API client credentials
@@ -80,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_night_options(backfill)
 
     sql = commands.add_parser(
-        "sql", help="run a read-only SQL query",
-        description="Run QUERY against the DuckDB file, read-only. Example: "
+        "sql", help="run a read-only SQL query on the last published night",
+        description="Run QUERY, read-only, against the published copy of the database "
+        "(the last night that loaded and passed its checks). It never waits for a running "
+        "load and never sees one half done. Example: "
         "fdp sql \"select flight_date, count(*) from flights group by all order by 1\"",
     )
     sql.add_argument("query", help="the SQL text (tables only: no file or network access)")
@@ -113,10 +116,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser(
+        "publish", help="publish the database as it is now for readers",
+        description="Check the DuckDB file and copy it, atomically, to its published copy "
+        "(what `fdp sql`, the report and the duckdb CLI read). Every successful night, import "
+        "and rebuild does this on its own; run it after upgrading, or after fixing what "
+        "made a night's checks fail.",
+    )
+
+    commands.add_parser(
         "status", help="last load of every partition and how fresh the data is",
         description="Print the last load of every source partition (status, rows, when) "
         "and the newest UTC day with flights.",
     )
+
+    report = commands.add_parser(
+        "report", help="write the change report of one UTC day (HTML, Markdown, plots)",
+        description="Write what changed on UTC day DATE for the watched countries: new and "
+        "ended carrier suspensions, route events, airspace notices in force, and traffic "
+        "against baseline, with PNG plots. Writes report.html, report.md and the plots to "
+        "$FDP_HOME/reports/DATE/ (or --out), replacing an earlier report of that day whole, "
+        "and prints the HTML's path. It reads the published copy of the database and shows "
+        "only what was known on DATE. Example: fdp report --date 2025-11-27",
+    )
+    report.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD")
+    report.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder to write (default $FDP_HOME/reports/DATE); an existing "
+                        "folder is replaced only if it is empty or holds a report")
 
     demo = commands.add_parser(
         "demo", help="run the nightly DAG over the bundled synthetic replay",
@@ -135,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     handler = {"run": cmd_run, "backfill": cmd_backfill, "sql": cmd_sql,
                "status": cmd_status, "demo": cmd_demo, "rebuild": cmd_rebuild,
-               "import": cmd_import}[args.command]
+               "import": cmd_import, "publish": cmd_publish, "report": cmd_report}[args.command]
     try:
         return handler(args, settings)
     except (PipelineError, WatchlistError) as exc:
@@ -171,7 +196,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    with store.connect(settings.duckdb_path, read_only=True, sandboxed=True) as con:
+    with store.connect_published(settings) as con:
         try:
             frame = con.sql(args.query).df()
         except duckdb.Error as exc:
@@ -186,11 +211,14 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    with store.connect(settings.duckdb_path, read_only=True) as con:
-        loads = con.sql(store.sql_file("load/status.sql")).df()
-        [(newest,)] = con.execute("SELECT max(flight_date) FROM flights").fetchall()
-    if loads.empty:
-        print(f"{settings.duckdb_path}: nothing loaded yet (try `fdp run --date YYYY-MM-DD`)")
+    loads = None
+    if settings.published_path.exists():
+        with store.connect_published(settings) as con:
+            loads = con.sql(store.sql_file("load/status.sql")).df()
+            [(newest,)] = con.execute("SELECT max(flight_date) FROM flights").fetchall()
+    if loads is None or loads.empty:
+        print(f"{settings.published_path}: nothing loaded yet "
+              "(try `fdp run --date YYYY-MM-DD`)")
         return 0
     print(loads.to_string(index=False))
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
@@ -206,6 +234,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     staged = [store.StagedPartition(**s) for s in result.staged]
     with store.connect(settings.duckdb_path) as con:
         loaded = store.load_partitions(con, staged, run_id)
+        store.publish(con, settings)
     summary = {**result.summary, "loaded": [asdict(r) for r in loaded]}
     if args.json:
         print(json.dumps(summary, default=str))
@@ -237,7 +266,22 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     with store.connect(settings.duckdb_path) as con:
         store.rebuild_derived(con)
         [(events,)] = con.execute("SELECT count(*) FROM route_events").fetchall()
+        store.publish(con, settings)
     print(f"derived tables rebuilt in {settings.duckdb_path}: {events} route events")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    with store.connect(settings.duckdb_path) as con:
+        store.publish(con, settings)
+    print(f"published {settings.duckdb_path} -> {settings.published_path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.report import write_report  # imports matplotlib: only when asked
+
+    print(write_report(settings, args.date, args.out))
     return 0
 
 

@@ -56,6 +56,15 @@ class Settings:
     def staging_dir(self) -> Path:
         return self.home / "staging"
 
+    @property
+    def published_path(self) -> Path:
+        """The read-only copy of the last good night that ad hoc SQL reads (see store.publish)."""
+        return self.duckdb_path.parent / "published" / self.duckdb_path.name
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)

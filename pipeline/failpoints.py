@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 
-STAGES = ("fetch", "normalize", "load")
+STAGES = ("fetch", "normalize", "load", "publish")
 
 
 def hit(stage: str) -> None:

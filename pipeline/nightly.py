@@ -11,7 +11,7 @@ from types import ModuleType
 
 from pipeline import store
 from pipeline.config import Credentials, Settings
-from pipeline.errors import SourceError
+from pipeline.errors import PipelineError, SourceError
 from pipeline.raw import RawZone, combined_sha256
 from pipeline.reference.airlines import known_airline_icao
 from pipeline.sources.base import (
@@ -151,7 +151,14 @@ def _quarantined(raw: RawZone, part: Partition, responses: list[Response], exc: 
 def load_night(staged: Iterable[dict], settings: Settings, run_id: str) -> list[dict]:
     parts = sorted((store.StagedPartition(**s) for s in staged), key=lambda p: p.partition)
     with store.connect(settings.duckdb_path) as con:
-        return [asdict(r) for r in store.load_partitions(con, parts, run_id)]
+        try:
+            results = [asdict(r) for r in store.load_partitions(con, parts, run_id)]
+        except PipelineError:
+            # The tables are as they were; publishing lets readers see the failure in load_log.
+            store.publish(con, settings)
+            raise
+        store.publish(con, settings)
+    return results
 
 
 def run_night(
@@ -180,7 +187,9 @@ def loaded_days(settings: Settings, days: Iterable[date], sources: Iterable[str]
     """Days whose every planned partition's last load succeeded (what backfill skips)."""
     watchlist = load_watchlist(settings.watchlist_path)
     raw = RawZone(settings.raw_dir)
-    with store.connect(settings.duckdb_path, read_only=True) as con:
+    if not settings.published_path.exists():
+        return set()
+    with store.connect_published(settings) as con:  # the writer's file stays free for loads
         good = set(con.execute(store.sql_file("load/loaded_partitions.sql")).fetchall())
     return {
         day for day in days

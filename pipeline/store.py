@@ -3,7 +3,11 @@ rows they cover in one transaction. Only this module opens the database for writ
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,13 +17,17 @@ from pathlib import Path
 import duckdb
 
 from pipeline import failpoints
-from pipeline.config import SQL_DIR
+from pipeline.config import SQL_DIR, Settings
 from pipeline.errors import PipelineError
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 DERIVE_DIR = SQL_DIR / "derive"
+CHECKS_DIR = SQL_DIR / "checks"
 _MIGRATION_FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _PARAMETER = re.compile(r"\$([a-z_]+)")
+# Ad hoc SQL may only read tables: no files, no network, no extensions, no settings changes.
+_SANDBOX = {"enable_external_access": False, "lock_configuration": True}
+log = logging.getLogger(__name__)
 
 
 def sql_file(name: str) -> str:
@@ -68,7 +76,7 @@ def connect(
     if read_only and not path.exists():
         with connect(path):
             pass
-    config = {"enable_external_access": False, "lock_configuration": True} if sandboxed else {}
+    config = _SANDBOX if sandboxed else {}
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
@@ -84,6 +92,84 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def connect_published(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only, sandboxed connection to the published copy of the last good night. It
+    never waits for or blocks a running load, and never shows a night half loaded. Only the
+    writer opens the database itself: even a read-only connection there would lock it."""
+    published, writer = settings.published_path, settings.duckdb_path
+    if not published.exists():
+        raise PipelineError(
+            f"nothing is published at {published} yet: a night is published when it loads "
+            f"without error (`fdp run --date YYYY-MM-DD`, `make demo`). To publish what "
+            f"{writer} holds now, run `fdp publish`"
+        )
+    con = duckdb.connect(str(published), read_only=True, config=_SANDBOX)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def check(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run the data-quality checks in sql/checks; each lists the rows that break it."""
+    problems = []
+    for path in sorted(CHECKS_DIR.glob("*.sql")):
+        rows = con.execute(path.read_text(encoding="utf-8")).fetchall()
+        if rows:
+            problems.append(f"{path.name}: {len(rows)} row(s) break it, e.g. {rows[0]}")
+    return problems
+
+
+def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Give readers the database as it is now, whole. `con` is the writer's open connection,
+    whose lock keeps other writers out while the file is copied. The copy is checked, then
+    renamed over the published file: readers that have the old file open keep reading it,
+    new readers get the new one, and none can see a half-written file."""
+    writer, published = settings.duckdb_path, settings.published_path
+    started = time.monotonic()
+    con.execute("CHECKPOINT")  # everything committed is now in the file itself, not the WAL
+    wal = writer.with_name(writer.name + ".wal")
+    if wal.exists() and wal.stat().st_size:
+        raise PipelineError(f"{writer}: CHECKPOINT left {wal} behind; nothing was published. "
+                            "Another connection may hold a transaction open; rerun `fdp publish`")
+    published.parent.mkdir(parents=True, exist_ok=True)
+    for stale in published.parent.glob(f".{published.name}.*.tmp"):  # left by a killed publish
+        stale.unlink()
+    candidate = published.with_name(f".{published.name}.{os.getpid()}.tmp")
+    try:
+        _copy_durably(writer, candidate)
+        failpoints.hit("publish")
+        with duckdb.connect(str(candidate), read_only=True) as copy:
+            problems = check(copy)
+        if problems:
+            raise PipelineError(
+                f"data checks failed, so {published} still holds the last good night: "
+                + "; ".join(problems)
+                + f". The loaded data stays in {writer}; fix it, then run `fdp publish`"
+            )
+        os.replace(candidate, published)
+        _fsync(published.parent)
+    finally:
+        candidate.unlink(missing_ok=True)
+    log.info("published %s (%.1f MB) in %.2f s", published,
+             published.stat().st_size / 1e6, time.monotonic() - started)
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    _fsync(target)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries (so a rename survives a crash)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def derive(con: duckdb.DuckDBPyConnection) -> None:

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,24 @@ def airflow_metadata() -> Path:
 
     prepare_airflow(AIRFLOW_HOME / "setup.log")
     return AIRFLOW_HOME
+
+
+DEMO_NIGHTS = (date(2025, 11, 10), date(2025, 11, 30))
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory, airflow_metadata: Path) -> Path:
+    """FDP_HOME after the demo's nights (DEMO_NIGHTS) ran once through Airflow: about 1.5 min,
+    so the demo and report tests share one. Rerunning its nights leaves the same tables;
+    change nothing else in it."""
+    from pipeline.config import Settings
+    from pipeline.demo.runner import run_demo
+
+    home = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FDP_HOME", str(home))
+        assert run_demo(Settings.from_env(), start=DEMO_NIGHTS[0], end=DEMO_NIGHTS[1]) == 0
+    return home
 
 
 def table_checksum(con, table: str) -> str:

@@ -82,7 +82,7 @@ def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: dat
 
 
 def _print_summary(settings: Settings) -> None:
-    with store.connect(settings.duckdb_path, read_only=True) as con:
+    with store.connect_published(settings) as con:
         for title, query in SUMMARY_QUERIES:
             frame = con.sql(store.sql_file(query)).df()
             print(f"== {title}  (sql/{query})\n{frame.to_string(index=False)}\n")

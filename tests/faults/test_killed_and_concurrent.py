@@ -40,12 +40,12 @@ def night(home: Path, server: FaultServer, **env: str) -> subprocess.CompletedPr
     return fdp(home, server, "run", "--date", DAY, "--sources", "opensky,permit_registry", **env)
 
 
-def contents(home: Path) -> dict[str, str]:
+def contents(home: Path, database: Path | None = None) -> dict[str, str]:
     """Table contents without the lineage columns (which name the run)."""
     tables = {"flights": "(SELECT * EXCLUDE (run_id, loaded_at) FROM flights)",
               "permit_actions": "(SELECT * EXCLUDE (run_id, loaded_at) FROM permit_actions)",
               "carrier_status": "carrier_status"}
-    with duckdb.connect(str(home / "fdp.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(database or home / "fdp.duckdb"), read_only=True) as con:
         return {name: table_checksum(con, query) for name, query in tables.items()}
 
 
@@ -57,17 +57,21 @@ def reference(tmp_path, server) -> dict[str, str]:
     return contents(tmp_path / "reference")
 
 
-@pytest.mark.parametrize("stage", ["fetch", "normalize", "load"])
+@pytest.mark.parametrize("stage", ["fetch", "normalize", "load", "publish"])
 def test_a_run_killed_at_any_stage_is_completed_by_the_next(stage, tmp_path, server, reference):
     home = tmp_path / "killed"
     killed = night(home, server, FDP_FAILPOINT=stage)
     assert killed.returncode == -9, killed.stderr  # SIGKILL: no cleanup ran
-    if (home / "fdp.duckdb").exists():  # nothing half-loaded is visible
+    published = home / "published" / "fdp.duckdb"
+    assert not published.exists()  # readers never see the killed night, whole or half
+    if (home / "fdp.duckdb").exists() and stage != "publish":  # nothing half-loaded
         with store.connect(home / "fdp.duckdb", read_only=True) as con:
             assert con.execute("SELECT count(*) FROM flights").fetchall() == [(0,)]
     again = night(home, server)
     assert again.returncode == 0, again.stderr
     assert contents(home) == reference
+    assert contents(home, published) == reference
+    assert list(published.parent.glob(".*.tmp")) == []  # the killed publish's copy is gone
     FAULT_OUTCOMES.append(("opensky+registry", f"SIGKILL during {stage}",
                            "next run completed; tables equal an uninterrupted run", 0))
 

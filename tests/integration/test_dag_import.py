@@ -34,3 +34,13 @@ def test_nightly_dag_covers_one_utc_day_per_run_and_has_one_writer(monkeypatch):
     assert all(dag.task_dict[t].pool != WRITER_POOL for t in ("plan", "fetch", "normalize"))
     assert dag.task_dict["fetch"].retries >= 1 and dag.task_dict["load"].retries >= 1
     assert dag.params["replay"] is False
+    # the report reads the published copy: after the load, and outside the writer's pool
+    assert dag.task_dict["report"].upstream_task_ids == {"load"}
+    assert dag.task_dict["report"].pool != WRITER_POOL
+
+
+def test_reference_dag_writes_no_report():
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAGS_DIR)).dags[REFERENCE_DAG_ID]
+    assert set(dag.task_dict) == {"plan", "fetch", "normalize", "load"}

@@ -8,25 +8,24 @@ from datetime import date
 
 import duckdb
 import pytest
-from conftest import table_checksum
+from conftest import DEMO_NIGHTS, table_checksum
 
 from pipeline.config import Settings
 from pipeline.demo.runner import run_demo
 
-START, END = date(2025, 11, 10), date(2025, 11, 30)
+START, END = DEMO_NIGHTS
 REVOKED_BY_INAC = ["ARE", "AVA", "GLO", "IBE", "TAP", "THY"]
 TABLES = ("flights", "permit_actions", "carrier_status", "airspace_notices",
           "regulatory_documents", "airports")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, airflow_metadata):
-    """Three demo nights, run twice; yields the settings and what the first run left."""
-    home = tmp_path_factory.mktemp("demo")
+def demo(demo_home):
+    """The session's demo nights, run a second time; yields the settings and what the first
+    run left."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FDP_HOME", str(home))
+        patch.setenv("FDP_HOME", str(demo_home))
         settings = Settings.from_env()
-        assert run_demo(settings, start=START, end=END) == 0
         with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
             first = {t: table_checksum(con, t) for t in TABLES}
         manifests = sorted(settings.raw_dir.rglob("manifest.jsonl"))
@@ -45,6 +44,12 @@ def test_second_run_changes_no_table_and_adds_no_raw(demo):
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         assert {t: table_checksum(con, t) for t in TABLES} == first
     assert [p.read_text() for p in manifests] == lines
+
+
+def test_readers_get_the_last_night_published_whole(demo):
+    settings, first, _, _ = demo
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        assert {t: table_checksum(con, t) for t in TABLES} == first
 
 
 def test_each_source_loaded_every_partition_of_every_night(demo):

@@ -72,6 +72,8 @@ def test_one_night_fetches_normalizes_and_loads(night, monkeypatch):
     assert query("SELECT source, \"partition\", status, rows FROM load_log ORDER BY 2") == [
         ("opensky", "2025-11-20/SVMC", "loaded", 1), ("opensky", "2025-11-20/SVMI", "loaded", 10),
         ("permit_registry", "registry", "loaded", 79)]
+    report = Settings.from_env().reports_dir / "2025-11-20" / "report.html"  # the report task's
+    assert "Data of 2025-11-20: 2 partitions (opensky)" in report.read_text()
 
 
 def test_same_night_twice_leaves_identical_tables(night):
@@ -111,3 +113,4 @@ def test_weekly_reference_dag_loads_airports_and_airlines(fdp_env, airflow_metad
         ("airlines", "airlines", "loaded", 263),  # offline here: the curated file alone
         ("airports", "airportsdata", "loaded", 28298),
         ("countries", "cldr", "loaded", 258)]
+    assert not Settings.from_env().reports_dir.exists()  # reference data gets no report

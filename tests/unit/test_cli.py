@@ -13,7 +13,7 @@ from pipeline.config import Settings
 from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
 
-COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild", "import")
+COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild", "import", "publish")
 
 
 @pytest.fixture
@@ -145,3 +145,12 @@ def test_import_loads_flights_and_brings_routes_up_to_date(fdp_env, capsys):
     assert json.loads(capsys.readouterr().out)["rows_staged"] == 9
     main(["sql", "select count(*) as f from flights", "--format", "json"])
     assert json.loads(capsys.readouterr().out)[0]["f"] == 9  # replaced, not duplicated
+
+
+def test_sql_before_any_night_says_how_to_get_one(fdp_env, capsys):
+    assert main(["sql", "select 1"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing is published" in err and "fdp run --date" in err
+    assert main(["publish"]) == 0  # an empty database is published as it is
+    assert main(["sql", "select count(*) as n from flights", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == ["n", "0"]

@@ -1,0 +1,250 @@
+"""The nightly change report (pipeline/report.py, sql/report/) on a small published database
+with known answers: what each section lists, what it leaves out because it was not known yet,
+how empty sections read, escaping, synthetic labels, and how the folder is written."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pipeline import report, store
+from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.errors import PipelineError
+from pipeline.raw import RawZone, combined_sha256
+from pipeline.watchlist import load_watchlist
+
+D = date(2025, 3, 20)  # the report day
+HUB = [f"Z{n:03d}" for n in range(12)]  # background traffic at SVMI, so every day has data
+
+
+def d(offset: int) -> date:
+    return D + timedelta(days=offset)
+
+
+def add_flights(con, carrier: str, origin: str, dest: str, first: int, last: int) -> None:
+    con.executemany(
+        "INSERT INTO flights (flight_id, source, source_partition, flight_date, carrier_icao, "
+        "origin_icao, dest_icao, status, run_id, loaded_at) "
+        "VALUES (?, 'opensky', 'p', ?, ?, ?, ?, 'observed', 't', now())",
+        [(f"{carrier}{origin}{dest}{n}", d(n), carrier, origin, dest)
+         for n in range(first, last + 1)])
+
+
+def act(con, action_id: str, action: str, carrier: str, effective: date, end: date | None = None,
+        name: str | None = None, url: str = "https://example.org/act") -> None:
+    con.execute(
+        "INSERT INTO permit_actions (action_id, authority, action, carrier_icao, carrier_name, "
+        "jurisdiction_country, effective_date, end_date, source_url, source_partition, run_id, "
+        "loaded_at) VALUES (?, 'INAC', ?, ?, ?, 'VE', ?, ?, ?, 'registry', 't', now())",
+        [action_id, action, carrier, name, effective, end, url])
+
+
+def notice(con, notice_id: str, category: str, start: date, end: date | None, seen: date) -> None:
+    con.execute(
+        "INSERT INTO airspace_notices (notice_id, fir, location, notam_type, category, "
+        "effective_start, effective_end, end_estimated, lower_fl, upper_fl, text, source_url, "
+        "source, source_partition, first_seen_partition, run_id, loaded_at) "
+        "VALUES (?, 'SVZM', 'SVZM', 'N', ?, ?, ?, false, 0, 999, ?, "
+        "'https://example.org/notam', 'faa_notam', 'p', ?, 't', now())",
+        [notice_id, category, start, end, f"{category.upper()} NOTICE\nsecond line",
+         f"{seen}/SVZM"])
+
+
+def build_home(home: Path) -> Path:
+    """Flights D-60 .. D+3: IBE LEMD-SVMI stops after D-6 (detected D-3), TAP LPPT-SVMI after
+    D-2 (detected D+1, after the report day), AVA SKBO-SVMI flies on. INAC revokes IBE on D-1;
+    AVA's suspension ends on D-2; TAP's revocation takes effect on D+2."""
+    settings = Settings.from_env({"FDP_HOME": str(home)})
+    with store.connect(settings.duckdb_path) as con:
+        con.execute(
+            "INSERT INTO airports (airport_icao, name, city, country, lat, lon, "
+            "source_partition, run_id, loaded_at) SELECT code, code, city, country, 0, 0, "
+            "'t', 't', now() FROM (VALUES ('SVMI', 'Caracas', 'VE'), ('LEMD', 'Madrid', 'ES'), "
+            "('LPPT', 'Lisbon', 'PT'), ('SKBO', 'Bogota', 'CO')) v(code, city, country)")
+        con.executemany("INSERT INTO airports (airport_icao, name, country, lat, lon, "
+                        "source_partition, run_id, loaded_at) "
+                        "VALUES (?, ?, 'ZZ', 0, 0, 't', 't', now())", [(z, z) for z in HUB])
+        con.execute("INSERT INTO airlines (airline_icao, name, country, origin, "
+                    "source_partition, run_id, loaded_at) VALUES "
+                    "('IBE', 'Iberia', 'ES', 'curated', 't', 't', now()), "
+                    "('AVA', 'Avianca', 'CO', 'curated', 't', 't', now())")
+        con.execute("INSERT INTO countries VALUES ('VE', 'Venezuela', 't', 't', now()), "
+                    "('CO', 'Colombia', 't', 't', now())")
+        for z in HUB:
+            add_flights(con, "HUB", "SVMI", z, -60, 3)
+        add_flights(con, "IBE", "LEMD", "SVMI", -60, -6)
+        add_flights(con, "TAP", "LPPT", "SVMI", -60, -2)
+        add_flights(con, "AVA", "SKBO", "SVMI", -60, 3)
+        act(con, "rev-ibe", "revoked", "IBE", d(-1))
+        act(con, "sus-ava", "suspended", "AVA", d(-40), d(-2))
+        act(con, "rev-tap", "revoked", "TAP", d(2))
+        act(con, "sus-lpe", "suspended", "LPE", d(-400), name="LATAM Peru")
+        notice(con, "KICZ A0001/25", "advisory", d(-3), d(30), seen=d(-3))
+        notice(con, "KICZ A0002/25", "prohibition", d(-10), None, seen=d(1))  # seen after D
+        notice(con, "KICZ A0003/25", "closure", d(-10), d(-5), seen=d(-10))  # over before D
+        store.rebuild_derived(con)
+        store.publish(con, settings)
+    return home
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return build_home(tmp_path_factory.mktemp("report") / "fdp")
+
+
+def sections(home: Path, day: date = D) -> dict[str, report.Section]:
+    settings = Settings.from_env({"FDP_HOME": str(home)})
+    scope = report.Scope(day, load_watchlist(None))
+    with store.connect_published(settings) as con:
+        built = report.build(con, scope, RawZone(settings.raw_dir), home)
+    return {section.anchor: section for section in built.sections}
+
+
+def texts(row: tuple) -> tuple[str, ...]:
+    return tuple(cell.text if isinstance(cell, report.Link) else cell for cell in row)
+
+
+def test_carriers_new_and_ended_in_the_week_and_in_force_with_their_act(home):
+    carriers = sections(home)["carriers"]
+    changed, in_force = carriers.tables
+    assert [texts(r)[:7] for r in changed.rows] == [
+        ("new", str(d(-1)), "IBE", "Iberia", "VE", "revoked", "INAC"),
+        ("ended", str(d(-2)), "AVA", "Avianca", "VE", "suspended", "INAC")]
+    assert changed.rows[0][7] == str(d(-6))  # IBE's last flight to Venezuela
+    assert changed.rows[0][8] == report.Link("rev-ibe", "https://example.org/act")
+    assert [texts(r)[:5] for r in in_force.rows] == [
+        ("IBE", "Iberia", "VE", "revoked", str(d(-1))),
+        ("LPE", "LATAM Peru", "VE", "suspended", str(d(-400)))]  # TAP's act is not in force yet
+    assert in_force.marked == [True, False]
+    assert carriers.summary.startswith("1 new and 1 ended restriction(s)")
+    assert [p.file for p in carriers.plots] == ["carriers.png"]
+    assert (home / "carriers.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_routes_show_only_what_was_detected_by_the_report_day(home):
+    routes = sections(home)["routes"]
+    detected, suspended = routes.tables
+    assert [texts(r)[:5] for r in detected.rows] == [
+        (str(d(-3)), "suspended", "IBE Iberia", "LEMD (Madrid) → SVMI (Caracas)", str(d(-5)))]
+    assert [texts(r)[:4] for r in suspended.rows] == [
+        ("IBE Iberia", "LEMD (Madrid) → SVMI (Caracas)", str(d(-5)), str(d(-6)))]
+    assert [p.file for p in routes.plots] == ["routes.png"]
+    # TAP stopped after D-2 but the evidence sufficed only on D+1: news of that night
+    later = sections(home, d(1))["routes"]
+    assert [texts(r)[0:3] for r in later.tables[0].rows] == [
+        (str(d(1)), "suspended", "TAP"), (str(d(-3)), "suspended", "IBE Iberia")]
+    assert later.tables[0].marked == [True, False]
+
+
+def test_notices_in_force_that_were_known_on_the_day(home):
+    [table] = sections(home)["notices"].tables
+    assert [texts(r) for r in table.rows] == [
+        ("KICZ A0001/25", "SVZM", "advisory", f"{d(-3)} 00:00", f"{d(30)} 00:00",
+         "FL000-FL999", "ADVISORY NOTICE")]
+    assert [texts(r)[0] for r in sections(home, d(1))["notices"].tables[0].rows] == [
+        "KICZ A0002/25", "KICZ A0001/25"]  # prohibitions first
+
+
+def test_traffic_per_watched_country_against_baseline(home):
+    traffic = sections(home)["traffic"]
+    [table] = traffic.tables
+    # VE on D: 12 hub flights + AVA; the same weekday before also had IBE and TAP
+    assert [texts(r) for r in table.rows] == [
+        ("Colombia (CO)", "1", "1.0", "100%", "0", ""),
+        ("Venezuela (VE)", "13", "15.0", "87%", "0", "")]
+    assert any("No flights in the 28 days" in note and "BR" in note for note in traffic.notes)
+    assert [p.file for p in traffic.plots] == ["traffic.png"]
+
+
+def test_empty_sections_say_so(home):
+    quiet = sections(home, d(-500))
+    assert all(not table.rows for section in quiet.values() for table in section.tables)
+    assert quiet["carriers"].tables[0].empty.startswith("No new or ended carrier restrictions")
+    assert quiet["routes"].tables[1].empty.startswith("No route touching the watched countries")
+    assert all(not section.plots for section in quiet.values())
+    html = report.write_report(Settings.from_env({"FDP_HOME": str(home)}), d(-500)).read_text()
+    assert "Nothing was loaded for" in html
+    assert html.count('class="empty"') == 6
+
+
+def test_header_labels_synthetic_raw_answers_and_names_unchecked_ones(tmp_path):
+    settings = Settings.from_env({"FDP_HOME": str(tmp_path / "fdp")})
+    raw = RawZone(settings.raw_dir)
+    now = datetime(2025, 3, 21, tzinfo=UTC)
+    for partition, synthetic in ((f"{D}/SVMI", True), (f"{D}/SVMC", False)):
+        with raw.fetch("opensky", partition, synthetic=synthetic) as batch:
+            batch.add(request="arrival", url="u", params={}, status=200,
+                      body=partition.encode(), fetched_at=now)
+    loads = [(f"{D}/SVMI", combined_sha256(raw.latest("opensky", f"{D}/SVMI"))),
+             (f"{D}/SVMC", combined_sha256(raw.latest("opensky", f"{D}/SVMC"))),
+             (f"{D}/SVBC", "not-in-the-raw-zone")]
+    with store.connect(settings.duckdb_path) as con:
+        for partition, sha in loads:
+            con.execute(store.sql_file("load/load_log_insert.sql"), {
+                "run_id": "run-1", "source": "opensky", "partition": partition, "rows": 1,
+                "raw_sha256": sha, "content_sha256": "c", "started_at": now,
+                "finished_at": now, "status": "loaded", "message": ""})
+        store.publish(con, settings)
+        with store.connect_published(settings) as published:
+            header = report.header(published, report.Scope(D, load_watchlist(None)), raw)
+    assert header.synthetic.startswith("SYNTHETIC DEMO DATA: the opensky answers")
+    assert any("3 partitions (opensky)" in fact and "run-1" in fact for fact in header.facts)
+    assert header.warnings == [f"The raw answers behind 1 loaded partition(s) are not in "
+                               f"{settings.raw_dir}, so whether they were synthetic could not "
+                               "be checked."]
+
+
+def test_data_is_escaped_and_only_web_links_are_links(tmp_path):
+    settings = Settings.from_env({"FDP_HOME": str(build_home(tmp_path / "fdp"))})
+    with store.connect(settings.duckdb_path) as con:
+        con.execute("UPDATE permit_actions SET carrier_name = '<script>x</script> | *b*', "
+                    "source_url = 'javascript:alert(1)' WHERE action_id = 'sus-lpe'")
+        store.publish(con, settings)
+    folder = report.write_report(settings, D).parent
+    html = (folder / "report.html").read_text()
+    markdown = (folder / "report.md").read_text()
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt; | *b*" in html
+    assert "javascript:" not in html and "javascript:" not in markdown
+    assert r"\<script\>x\</script\> \| \*b\*" in markdown
+
+
+def test_write_report_replaces_the_folder_whole_and_is_deterministic(home):
+    settings = Settings.from_env({"FDP_HOME": str(home)})
+    html = report.write_report(settings, D)
+    folder = html.parent
+    assert folder == settings.reports_dir / str(D)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "carriers.png", "report.html", "report.md", "routes.png", "traffic.png"]
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (folder / "stale.png").write_bytes(b"old")
+    report.write_report(settings, D)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
+    assert not [p for p in settings.reports_dir.iterdir() if p.name.startswith(".")]  # no temp
+    assert 'src="routes.png"' in first["report.html"].decode()  # relative: the folder moves
+
+
+def test_an_out_folder_that_is_not_a_report_is_left_alone(home, tmp_path):
+    settings = Settings.from_env({"FDP_HOME": str(home)})
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(PipelineError, match="not a report folder"):
+        report.write_report(settings, D, tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_fdp_report_prints_the_html_path(home, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("FDP_HOME", str(home))
+    with pytest.raises(SystemExit) as shown:
+        main(["report", "--help"])
+    assert shown.value.code == 0 and "reports/DATE" in capsys.readouterr().out
+    assert main(["report", "--date", str(D), "--out", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "out" / "report.html")
+
+
+def test_fdp_report_before_anything_is_published_says_what_to_run(fdp_env, capsys):
+    assert main(["report", "--date", str(D)]) == 1
+    assert "nothing is published" in capsys.readouterr().err
+    assert not fdp_env.exists()
