@@ -14,7 +14,6 @@ from pipeline import nightly, store
 from pipeline.config import Settings
 from pipeline.raw import RawZone
 from pipeline.sources.base import FetchContext
-from pipeline.watchlist import load_watchlist
 
 
 @dataclass(frozen=True)
@@ -28,14 +27,9 @@ class NightTimes:
 
 
 def normalize_night(day: date, settings: Settings, sources: tuple[str, ...]) -> list[dict]:
-    """Fetch (replay) and normalize every partition of the night, as nightly.run_night does."""
-    watchlist = load_watchlist(settings.watchlist_path)
+    """Fetch (replay) and normalize every partition of the night: nightly.run_night's step."""
     ctx = FetchContext(settings, RawZone(settings.raw_dir), {})
-    staged = []
-    for part in nightly.plan(day, watchlist, sources, raw=ctx.raw, today=None):
-        nightly.fetch_partition(part, ctx, replay=True)
-        staged.append(nightly.normalize_partition(part, settings, watchlist))
-    return staged
+    return nightly.stage_night(day, settings, ctx, sources, replay=True)
 
 
 def load_night(staged: list[dict], settings: Settings, run_id: str) -> tuple[float, float]:

@@ -172,15 +172,23 @@ def run_night(
     now: Callable[[], datetime] = utc_now,
 ) -> list[dict]:
     """The whole night in one process (the CLI's path; the DAG runs the same steps as tasks)."""
-    watchlist = load_watchlist(settings.watchlist_path)
     ctx = FetchContext(settings, RawZone(settings.raw_dir), credentials or {}, now=now)
+    staged = stage_night(day, settings, ctx, sources, replay=replay)
+    run_id = run_id or f"cli__{day.isoformat()}__{now().isoformat()}"
+    return load_night(staged, settings, run_id)
+
+
+def stage_night(day: date, settings: Settings, ctx: FetchContext, sources: Iterable[str], *,
+                replay: bool) -> list[dict]:
+    """Fetch and normalize every partition of the night, one after another; returns what
+    load_night takes."""
+    watchlist = load_watchlist(settings.watchlist_path)
     today = None if replay else ctx.now().date()
     staged = []
     for part in plan(day, watchlist, sources, raw=ctx.raw, today=today):
         fetch_partition(part, ctx, replay=replay)
         staged.append(normalize_partition(part, settings, watchlist))
-    run_id = run_id or f"cli__{day.isoformat()}__{now().isoformat()}"
-    return load_night(staged, settings, run_id)
+    return staged
 
 
 def loaded_days(settings: Settings, days: Iterable[date], sources: Iterable[str]) -> set[date]:

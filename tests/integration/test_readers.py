@@ -13,6 +13,7 @@ from datetime import UTC, date
 from pathlib import Path
 
 import pytest
+from reader_loop import answer
 
 from pipeline.config import Settings
 from pipeline.demo.runner import write_demo_raw
@@ -38,11 +39,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def fingerprint(database: Path) -> list[str]:
-    sys.path.insert(0, str(READER.parent))
-    try:
-        from reader_loop import answer
-    finally:
-        sys.path.pop(0)
     return answer(str(database))
 
 
