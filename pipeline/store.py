@@ -23,6 +23,7 @@ from pipeline.errors import PipelineError
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 DERIVE_DIR = SQL_DIR / "derive"
 CHECKS_DIR = SQL_DIR / "checks"
+VIEWS_DIR = SQL_DIR / "views"
 _MIGRATION_FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 # Ad hoc SQL may only read tables: no files, no network, no extensions, no settings changes.
@@ -40,7 +41,8 @@ def utc_now() -> datetime:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply the numbered migrations not applied yet, each in its own transaction."""
+    """Apply the numbered migrations not applied yet, each in its own transaction, then
+    (re)create every view and macro of sql/views: their current definitions live only there."""
     con.execute(sql_file("migrations/000_schema_migrations.sql"))
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     newly_applied = []
@@ -62,7 +64,19 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.rollback()
             raise
         newly_applied.append(path.name)
+    apply_views(con)
     return newly_applied
+
+
+def apply_views(con: duckdb.DuckDBPyConnection) -> None:
+    con.begin()
+    try:
+        for path in sorted(VIEWS_DIR.glob("*.sql")):
+            con.execute(path.read_text(encoding="utf-8"))
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
 @contextmanager
