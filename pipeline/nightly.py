@@ -6,13 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import ModuleType
+
+import duckdb
 
 from pipeline import store
 from pipeline.config import Credentials, Settings
 from pipeline.errors import PipelineError, SourceError
-from pipeline.raw import RawZone, combined_sha256
+from pipeline.raw import RawRecord, RawZone, combined_sha256, sha256_hex
 from pipeline.reference.airlines import known_airline_icao
 from pipeline.sources.base import (
     FetchContext,
@@ -95,8 +97,12 @@ def _current_only(part: Partition, raw: RawZone, today: date | None) -> Partitio
 
 
 def fetch_partition(part: Partition, ctx: FetchContext, *, replay: bool) -> None:
-    """Put the partition's responses in the raw zone (or, replaying, check they are there)."""
-    if replay or not part.fetch:
+    """Put the partition's responses in the raw zone (or, replaying, check they are there).
+    A snapshot source is read again even when replaying, offline: its local file may have
+    been fixed or edited since, and replay must use that, never silently ignore it."""
+    if replay and getattr(part.module, "SNAPSHOT", False):
+        part.module.fetch(replace(ctx, offline=True), part.date, part.key)
+    elif replay or not part.fetch:
         _responses(ctx.raw, part)
     else:
         part.module.fetch(ctx, part.date, part.key)
@@ -125,13 +131,31 @@ def normalize_partition(part: Partition, settings: Settings, watchlist: Watchlis
         raise _quarantined(raw, part, responses, exc) from exc
     path = settings.staging_dir / part.source / part.day / f"{part.key}.parquet"
     write_parquet(frame, path)
+    records = [r.record for r in responses]
+    fetched_at = newest_fetch(records)
+    note = unusable_notes(records)
+    if note:
+        log.warning("%s %s: %s", part.source, part.name, note)
     staged = store.StagedPartition(
         source=part.source, table=part.module.TABLE, partition=part.name,
-        staging_path=str(path), rows=len(frame),
-        raw_sha256=combined_sha256([r.record for r in responses]),
-        content_sha256=content_sha256(frame),
+        staging_path=str(path), rows=len(frame), raw_sha256=combined_sha256(records),
+        # the fetch time decides between two partitions' copies of a flight (sql/load/flights)
+        content_sha256=sha256_hex(f"{content_sha256(frame)}|{fetched_at}".encode()),
+        fetched_at=fetched_at, note=note,
     )
     return asdict(staged)
+
+
+def newest_fetch(records: list[RawRecord]) -> str | None:
+    """When the newest usable response behind a partition was fetched (UTC, ISO 8601)."""
+    times = [datetime.fromisoformat(r.fetched_at) for r in records if r.usable and r.fetched_at]
+    return max(times).astimezone(UTC).replace(tzinfo=None).isoformat() if times else None
+
+
+def unusable_notes(records: list[RawRecord]) -> str:
+    """Why responses of the fetch could not be used (a failed download, a bad registry
+    edit), when the partition loads anyway from a copy carried forward."""
+    return "; ".join(dict.fromkeys(r.note for r in records if not r.usable and r.note))
 
 
 def _quarantined(raw: RawZone, part: Partition, responses: list[Response], exc: Exception
@@ -149,16 +173,32 @@ def _quarantined(raw: RawZone, part: Partition, responses: list[Response], exc: 
 
 
 def load_night(staged: Iterable[dict], settings: Settings, run_id: str) -> list[dict]:
+    """Load and publish; a failed load is published too, so readers see it in load_log."""
     parts = sorted((store.StagedPartition(**s) for s in staged), key=lambda p: p.partition)
     with store.connect(settings.duckdb_path) as con:
         try:
             results = [asdict(r) for r in store.load_partitions(con, parts, run_id)]
         except PipelineError:
-            # The tables are as they were; publishing lets readers see the failure in load_log.
-            store.publish(con, settings)
+            _publish_failure(con, settings)  # the tables are as they were
             raise
         store.publish(con, settings)
     return results
+
+
+def record_failure(settings: Settings, source: str, partition: str, run_id: str,
+                   raw_sha256: str | None, message: str) -> None:
+    """A failure before the load (e.g. an unreadable import file), logged and published."""
+    with store.connect(settings.duckdb_path) as con:
+        store.log_failure(con, source, partition, run_id, raw_sha256, message)
+        _publish_failure(con, settings)
+
+
+def _publish_failure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Publish a failure's load_log rows; if even that fails, the original error matters more."""
+    try:
+        store.publish(con, settings)
+    except PipelineError as exc:
+        log.warning("the failure could not be published: %s", exc)
 
 
 def run_night(

@@ -24,8 +24,10 @@ MIGRATIONS_DIR = SQL_DIR / "migrations"
 DERIVE_DIR = SQL_DIR / "derive"
 CHECKS_DIR = SQL_DIR / "checks"
 VIEWS_DIR = SQL_DIR / "views"
+# A migration holding this line changes what the derived tables hold: existing databases get
+# them rebuilt once it is applied.
+REBUILD_MARK = "-- rebuilds: derived tables"
 _MIGRATION_FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-_PARAMETER = re.compile(r"\$([a-z_]+)")
 # Ad hoc SQL may only read tables: no files, no network, no extensions, no settings changes.
 _SANDBOX = {"enable_external_access": False, "lock_configuration": True}
 log = logging.getLogger(__name__)
@@ -42,10 +44,12 @@ def utc_now() -> datetime:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the numbered migrations not applied yet, each in its own transaction, then
-    (re)create every view and macro of sql/views: their current definitions live only there."""
+    (re)create every view and macro of sql/views: their current definitions live only there.
+    A migration that changes what the derived tables hold says so (REBUILD_MARK), and they
+    are then recomputed from the loaded data."""
     con.execute(sql_file("migrations/000_schema_migrations.sql"))
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
-    newly_applied = []
+    newly_applied, rebuild = [], False
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
         match = _MIGRATION_FILE.match(path.name)
         if not match:
@@ -53,9 +57,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         version = int(match.group(1))
         if version == 0 or version in applied:
             continue
+        text = path.read_text(encoding="utf-8")
         con.begin()
         try:
-            con.execute(path.read_text(encoding="utf-8"))
+            con.execute(text)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, path.name, utc_now()]
             )
@@ -64,7 +69,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.rollback()
             raise
         newly_applied.append(path.name)
+        rebuild = rebuild or (REBUILD_MARK in text and bool(applied))
     apply_views(con)
+    if rebuild:
+        log.info("migrations %s change the derived tables: rebuilding them", newly_applied)
+        rebuild_derived(con)
     return newly_applied
 
 
@@ -154,7 +163,14 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         stale.unlink()
     candidate = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     try:
-        _copy_durably(writer, candidate)
+        try:
+            _copy_durably(writer, candidate)
+        except OSError as exc:  # a full or read-only disk: the loads stay committed
+            raise PipelineError(
+                f"publishing failed: cannot write {exc.filename or candidate} "
+                f"({exc.strerror or exc}). {writer} keeps everything loaded so far; readers "
+                f"still see the previous published copy. Fix: free space in (or make "
+                f"writable) {published.parent}, then run `fdp publish`") from exc
         failpoints.hit("publish")
         with duckdb.connect(str(candidate), read_only=True) as copy:
             problems = check(copy)
@@ -218,6 +234,8 @@ class StagedPartition:
     rows: int
     raw_sha256: str
     content_sha256: str
+    fetched_at: str | None = None  # UTC ISO time of the newest raw fetch behind the rows
+    note: str = ""  # what the user should know although the partition loads (load_log message)
 
 
 @dataclass(frozen=True)
@@ -226,13 +244,16 @@ class LoadResult:
     partition: str
     rows: int
     status: str
+    merged: int = 0  # rows other partitions of the source also gave (see sql/load/flights/)
+    message: str = ""
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, path: Path, params: dict[str, object]) -> None:
-    """Run one SQL file, passing only the $parameters it names (DuckDB refuses extras)."""
-    text = path.read_text(encoding="utf-8")
-    named = set(_PARAMETER.findall(text))
-    con.execute(text, {k: v for k, v in params.items() if k in named} if named else None)
+    """Run one SQL file, statement by statement (DuckDB binds parameters to one statement
+    only), passing each only the $parameters it names (DuckDB refuses extras)."""
+    for statement in duckdb.extract_statements(path.read_text(encoding="utf-8")):
+        named = statement.named_parameters
+        con.execute(statement.query, {k: v for k, v in params.items() if k in named} or None)
 
 
 def load_partitions(
@@ -268,18 +289,35 @@ def _load_one(
     keys = {"source": part.source, "partition": part.partition}
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses new work
     previous = con.execute(sql_file("load/last_good_load.sql"), keys).fetchall()
-    unchanged = previous == [(part.content_sha256,)]
-    if not unchanged:
-        if not Path(part.staging_path).exists():
-            raise FileNotFoundError(f"{part.source} {part.partition}: staged file "
-                                    f"{part.staging_path} is gone; rerun its normalize step")
-        params = {**keys, "staging_path": part.staging_path, "run_id": run_id,
-                  "loaded_at": utc_now()}
-        for path in sorted((SQL_DIR / "load" / part.table).glob("*.sql")):
-            run_sql(con, path, params)
-    status = "unchanged" if unchanged else "loaded"
-    _log(con, part, run_id, started_at, status, part.rows, "")
-    return LoadResult(part.source, part.partition, part.rows, status)
+    merged, message = 0, part.note
+    if previous == [(part.content_sha256,)]:
+        status = "unchanged"
+    else:
+        status = "loaded"
+        merged, merge_note = _replace_rows(con, part, run_id, keys)
+        message = "; ".join(m for m in (part.note, merge_note) if m)
+    _log(con, part, run_id, started_at, status, part.rows, message, merged)
+    return LoadResult(part.source, part.partition, part.rows, status, merged, message)
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, part: StagedPartition, run_id: str,
+                  keys: dict[str, str]) -> tuple[int, str]:
+    """Run the table's load steps (sql/load/<table>/N_*.sql, in order); returns what its
+    summary.sql, if any, says was merged with other partitions' rows."""
+    if not Path(part.staging_path).exists():
+        raise FileNotFoundError(f"{part.source} {part.partition}: staged file "
+                                f"{part.staging_path} is gone; rerun its normalize step")
+    loaded_at = utc_now()
+    params = {**keys, "staging_path": part.staging_path, "run_id": run_id,
+              "loaded_at": loaded_at, "fetched_at": part.fetched_at or loaded_at}
+    folder = SQL_DIR / "load" / part.table
+    for path in sorted(folder.glob("[0-9]_*.sql")):
+        run_sql(con, path, params)
+    summary = folder / "summary.sql"
+    if not summary.exists():
+        return 0, ""
+    [(merged, message)] = con.execute(summary.read_text(encoding="utf-8")).fetchall()
+    return int(merged), message or ""
 
 
 def _log(
@@ -290,12 +328,13 @@ def _log(
     status: str,
     rows: int | None,
     message: str,
+    merged: int | None = None,
 ) -> None:
     con.execute(sql_file("load/load_log_insert.sql"), {
         "run_id": run_id, "source": part.source, "partition": part.partition, "rows": rows,
         "raw_sha256": part.raw_sha256, "content_sha256": part.content_sha256,
         "started_at": started_at, "finished_at": utc_now(), "status": status,
-        "message": message,
+        "message": message, "merged": merged,
     })
 
 
@@ -311,3 +350,10 @@ def _log_failures(
     for part in staged:
         _log(con, part, run_id, started_at, "failed", None, message)
     con.commit()
+
+
+def log_failure(con: duckdb.DuckDBPyConnection, source: str, partition: str, run_id: str,
+                raw_sha256: str | None, message: str) -> None:
+    """A failure before anything was staged (an unreadable import file): one 'failed' row."""
+    failed = StagedPartition(source, "", partition, "", 0, raw_sha256 or "", "")
+    _log(con, failed, run_id, utc_now(), "failed", None, message[:2000])

@@ -71,8 +71,8 @@ def header_key(name: str) -> str:
 
 
 def file_key(path: Path) -> str:
-    """The name a file's rows are kept under. A zip is named after the CSV inside it, so the
-    BTS download and the CSV extracted from it replace each other instead of colliding."""
+    """The readable part of the name a file's rows are kept under: the file's name without
+    .csv/.gz/.zip, and for a zip the name of the CSV inside it (BTS zips are named otherwise)."""
     name = _zip_member(path) if path.suffix.lower() == ".zip" else path.name
     name = Path(name).name
     while (suffix := Path(name).suffix.lower()) in _KNOWN_SUFFIXES:

@@ -2,9 +2,12 @@
 
 Each file is kept in the raw zone, then streamed in chunks: its format's module turns a chunk
 into `flights` rows, which are checked against pipeline.schemas.FLIGHTS and appended to the
-Parquet file of their partition, `YYYY-MM/<file key>` (month of flight_date / the file's name):
-re-importing a file replaces its rows, and two files of one month coexist. Load the returned
-partitions with pipeline.store.load_partitions.
+Parquet file of their partition, `YYYY-MM/<file key>@<path id>`: the month of flight_date, the
+file's name and a hash of its full path. So re-importing a file (the same path) replaces its
+rows, and files of one month coexist whatever their names. A file whose content an earlier
+import under another path already loaded is skipped: its rows are there. A flight two files
+both give is stored once (sql/load/flights). Load the returned partitions with
+pipeline.store.load_partitions.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import hashlib
 import os
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -85,7 +88,9 @@ def import_files(
     reference: Reference | None = None,
     chunk_rows: int = CHUNK_ROWS,
     now: Callable[[], datetime] = utc_now,
+    loaded_contents: Mapping[str, list[str]] | None = None,
 ) -> ImportResult:
+    """`loaded_contents`: sha256 of each file content already loaded -> its partitions."""
     if fmt not in FORMATS:
         raise FlightListError(f"unknown format {fmt!r}: use one of {sorted(FORMATS)}")
     module = FORMATS[fmt]
@@ -94,12 +99,52 @@ def import_files(
     tally = Tally(fmt, module.SOURCE)
     staged: list[dict[str, Any]] = []
     for path, key in files:
-        with _unreadable_as(path, fmt):
-            raw = keep_raw(path, module.SOURCE, key, settings.raw_dir, now())
+        digest = file_sha256(path)
+        with _unreadable_as(path, fmt, digest):
+            elsewhere = [p for p in (loaded_contents or {}).get(digest, [])
+                         if not p.endswith(f"/{key}")]
+            if elsewhere:
+                tally.skipped.append(f"{path}: the same content is already loaded, as "
+                                     f"{', '.join(sorted(elsewhere)[:3])}; nothing to do")
+                continue
+            raw = keep_raw(path, module.SOURCE, key, settings.raw_dir, now(), digest)
             tally.files.append({"file": str(path), "key": key, **asdict(raw)})
-            staged += stage_file(path, key, module, reference, settings.staging_dir,
-                                 raw.sha256, chunk_rows, tally)
+            staged += stage_file(path, key, module, reference, settings.staging_dir, raw,
+                                 chunk_rows, tally)
     return ImportResult(staged, tally.summary())
+
+
+def import_and_load(paths: list[Path], fmt: str, settings: Settings, run_id: str
+                    ) -> dict[str, Any]:
+    """`fdp import`: stage the files, load and publish them; returns the summary with what
+    each partition's load did. A file that cannot be read, or a load that fails, is logged
+    as failed in load_log and published, as a failed night is."""
+    from pipeline import nightly  # the loader: only when loading
+
+    source = FORMATS[fmt].SOURCE if fmt in FORMATS else fmt
+    try:
+        result = import_files(paths, fmt, settings,
+                              loaded_contents=loaded_contents(settings, source))
+    except FlightListError as exc:
+        if isinstance(exc, UnreadableFile):
+            nightly.record_failure(settings, source, f"{exc.path.name}@{path_id(exc.path)}",
+                                   run_id, exc.sha256, str(exc))
+        raise
+    loaded = nightly.load_night(result.staged, settings, run_id) if result.staged else []
+    return {**result.summary, "loaded": loaded}
+
+
+def loaded_contents(settings: Settings, source: str) -> dict[str, list[str]]:
+    """sha256 of each file content already loaded -> its partitions (from the published
+    copy, so the writer's file stays free)."""
+    from pipeline import store
+
+    if not settings.published_path.exists():
+        return {}
+    with store.connect_published(settings) as con:
+        rows = con.execute(store.sql_file("load/loaded_contents.sql"), {"source": source}
+                           ).fetchall()
+    return {sha: partitions for sha, partitions in rows}
 
 
 def _keyed(paths: list[Path], fmt: str) -> list[tuple[Path, str]]:
@@ -108,25 +153,38 @@ def _keyed(paths: list[Path], fmt: str) -> list[tuple[Path, str]]:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise FlightListError(f"no such file: {', '.join(missing)}")
-    keyed = []
+    keyed = {}
     for path in paths:
         with _unreadable_as(path, fmt):
-            keyed.append((path, file_key(path)))
-    shared = sorted(k for k, n in Counter(k for _, k in keyed).items() if n > 1)
-    if shared:
-        raise FlightListError(
-            f"several files are named {shared} (after dropping .csv/.gz/.zip); their rows would "
-            "replace each other. Import one of them, or rename them")
-    return keyed
+            keyed[path.resolve()] = f"{file_key(path)}@{path_id(path)}"
+    return list(keyed.items())
+
+
+def path_id(path: Path) -> str:
+    """A file's full identity: a short hash of its resolved path. Two files that share a name
+    in different folders are two files, never one replacing the other."""
+    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
+
+
+class UnreadableFile(FlightListError):
+    """A file that cannot be imported at all: which one, and its content's sha256 if known."""
+
+    def __init__(self, message: str, path: Path, sha256: str | None) -> None:
+        super().__init__(message)
+        self.path, self.sha256 = path, sha256
 
 
 @contextmanager
-def _unreadable_as(path: Path, fmt: str) -> Iterator[None]:
+def _unreadable_as(path: Path, fmt: str, sha256: str | None = None) -> Iterator[None]:
     try:
         yield
+    except UnreadableFile:
+        raise
+    except FlightListError as exc:
+        raise UnreadableFile(str(exc), path, sha256) from exc
     except (pd.errors.ParserError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError) as exc:
-        raise FlightListError(f"{path}: cannot be read as {fmt} ({exc}); nothing of it was "
-                              "staged") from exc
+        raise UnreadableFile(f"{path}: cannot be read as {fmt} ({exc}); nothing of it was "
+                             "loaded", path, sha256) from exc
 
 
 @dataclass(frozen=True)
@@ -134,24 +192,28 @@ class RawCopy:
     sha256: str
     bytes: int
     copied: bool
+    fetched_at: str  # when this content was first read from this path (UTC, ISO 8601)
 
 
-def keep_raw(path: Path, source: str, key: str, raw_dir: Path, fetched_at: datetime) -> RawCopy:
+def keep_raw(path: Path, source: str, key: str, raw_dir: Path, fetched_at: datetime,
+             digest: str) -> RawCopy:
     """The input file into the raw zone (partition = file key), or, over the size limit, only
-    its sha256 and size: the manifest then says where the file was."""
+    its sha256 and size: the manifest then says where the file was. The same content from the
+    same path adds nothing, so its rows keep their fetch time (and a re-import is a no-op)."""
     size, url = path.stat().st_size, path.resolve().as_uri()
-    with RawZone(raw_dir).fetch(source, key) as batch:
+    zone = RawZone(raw_dir)
+    with zone.fetch(source, key) as batch:
         if size <= RAW_COPY_MAX_BYTES:
-            record = batch.add(request="file", url=url, params={}, status=200,
-                               body=path.read_bytes(), fetched_at=fetched_at)
-            return RawCopy(record.sha256, size, copied=True)
-        digest = file_sha256(path)
-        # sha256 and size in params too, so that a changed file makes a new manifest entry
-        batch.add(request="file", url=url, params={"sha256": digest, "bytes": size},
-                  status=200, body=b"", fetched_at=fetched_at, usable=False,
-                  note=f"not copied: {size} bytes is over the {RAW_COPY_MAX_BYTES}-byte limit; "
-                       f"sha256 {digest}; the file was {path.resolve()}")
-        return RawCopy(digest, size, copied=False)
+            batch.add(request="file", url=url, params={}, status=200,
+                      body=path.read_bytes(), fetched_at=fetched_at)
+        else:
+            # sha256 and size in params too, so that a changed file makes a new manifest entry
+            batch.add(request="file", url=url, params={"sha256": digest, "bytes": size},
+                      status=200, body=b"", fetched_at=fetched_at, usable=False,
+                      note=f"not copied: {size} bytes is over the {RAW_COPY_MAX_BYTES}-byte "
+                           f"limit; sha256 {digest}; the file was {path.resolve()}")
+    [record] = zone.latest(source, key)
+    return RawCopy(digest, size, copied=record.usable, fetched_at=record.fetched_at)
 
 
 def file_sha256(path: Path) -> str:
@@ -168,7 +230,7 @@ def stage_file(
     module: FlightListFormat,
     reference: Reference,
     staging_dir: Path,
-    raw_sha256: str,
+    raw: RawCopy,
     chunk_rows: int,
     tally: Tally,
 ) -> list[dict[str, Any]]:
@@ -185,9 +247,16 @@ def stage_file(
                 frame.loc[~duplicate, list(FLIGHTS.columns)].reset_index(drop=True))
             tally.staged(frame)
             partitions.write(frame)
+    fetched_at = utc_iso(raw.fetched_at)
     return [asdict(StagedPartition(module.SOURCE, TABLE, part.partition, str(part.path),
-                                   part.rows, raw_sha256, part.content_sha256()))
+                                   part.rows, raw.sha256, part.content_sha256(fetched_at),
+                                   fetched_at))
             for part in partitions.done]
+
+
+def utc_iso(stamp: str) -> str:
+    """A manifest's aware fetch time as the naive UTC text the flights table stores."""
+    return datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 def with_ids(frame: pd.DataFrame, source: str, key: str) -> pd.DataFrame:
@@ -237,9 +306,10 @@ class StagedFile:
     rows: int = 0
     chunk_hashes: list[str] = field(default_factory=list)
 
-    def content_sha256(self) -> str:
-        """The chunks' content hashes combined in file order: same file, same hash."""
-        return sha256_hex("\n".join(self.chunk_hashes).encode())
+    def content_sha256(self, fetched_at: str) -> str:
+        """The chunks' content hashes combined in file order, and the fetch time that decides
+        between two files' copies of a flight: same file, same hash."""
+        return sha256_hex("\n".join([*self.chunk_hashes, fetched_at]).encode())
 
 
 class PartitionFiles:
@@ -314,6 +384,7 @@ class Tally:
     rows_without_airport: int = 0
     days: set[date] = field(default_factory=set)
     partitions: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)  # files whose content is already loaded
 
     def read(self, chunk: Chunk, out: Normalized) -> None:
         self.rows_read += len(chunk.rows)
@@ -346,6 +417,7 @@ class Tally:
             "rows_without_airport": self.rows_without_airport,
             "days_touched": [d.isoformat() for d in sorted(self.days)],
             "partitions": sorted(self.partitions),
+            "skipped": self.skipped,
         }
 
 

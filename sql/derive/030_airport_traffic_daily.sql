@@ -8,11 +8,11 @@ SELECT min(d) - 28 AS lo, max(d) + 28 AS hi FROM touched_dates;
 CREATE OR REPLACE TEMP TABLE airport_counts AS
 WITH legs AS (
     SELECT f.flight_date, f.origin_icao AS airport_icao, f.status
-    FROM flights f, traffic_window w
+    FROM counted_flights f, traffic_window w
     WHERE f.origin_icao IS NOT NULL AND f.flight_date BETWEEN w.lo AND w.hi
     UNION ALL
     SELECT f.flight_date, f.dest_icao, f.status
-    FROM flights f, traffic_window w
+    FROM counted_flights f, traffic_window w
     WHERE f.dest_icao IS NOT NULL AND f.dest_icao IS DISTINCT FROM f.origin_icao
       AND f.flight_date BETWEEN w.lo AND w.hi
 ),

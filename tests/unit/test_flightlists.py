@@ -99,7 +99,8 @@ def test_bts_month_plain_gzip_or_zip(tmp_path, settings, packing):
     path = packed(tmp_path, packing)
     result = import_files([path], "bts-ontime", settings)
     summary = result.summary
-    assert summary["partitions"] == [f"2024-03/{BTS_KEY}"]  # the zip is named after its CSV
+    assert summary["partitions"] == [f"2024-03/{raw_key(path)}"]
+    assert raw_key(path).startswith(f"{BTS_KEY}@")  # a zip is named after its CSV
     assert (summary["rows_read"], summary["rows_staged"]) == (14, 9)
     assert summary["rows_by_status"] == {"cancelled": 1, "completed": 7, "diverted": 1}
     assert summary["days_touched"] == ["2024-03-05", "2024-03-06", "2024-03-09", "2024-03-10",
@@ -339,8 +340,7 @@ def test_a_file_with_a_header_and_no_rows_stages_nothing(tmp_path, settings):
 def test_opensky_flightlist(settings):
     result = import_files([OPENSKY], "opensky-flightlist", settings)
     summary, rows = result.summary, staged_rows(result)
-    assert summary["partitions"] == ["2020-03/flightlist_20200401_20200430",
-                                     "2020-04/flightlist_20200401_20200430"]
+    assert summary["partitions"] == [f"2020-03/{raw_key(OPENSKY)}", f"2020-04/{raw_key(OPENSKY)}"]
     assert (summary["rows_read"], summary["rows_staged"]) == (9, 6)
     assert summary["rows_by_status"] == {"completed": 6}
     gol = flight(rows, "GLO", "1234", "2020-04-01")
@@ -374,10 +374,15 @@ def test_file_keys():
     assert file_key(Path("flightlist_20200401_20200430.csv.gz")) == "flightlist_20200401_20200430"
 
 
+def raw_key(path: Path) -> str:
+    """The raw-zone partition of an imported file: its name and the hash of its full path."""
+    return f"{file_key(path)}@{importer.path_id(path)}"
+
+
 def test_input_file_is_copied_into_the_raw_zone(settings):
     import_files([BTS_CSV], "bts-ontime", settings)
     zone = RawZone(settings.raw_dir)
-    [record] = zone.latest("bts", BTS_KEY)
+    [record] = zone.latest("bts", raw_key(BTS_CSV))
     assert (record.request, record.status, record.url) == ("file", 200, BTS_CSV.resolve().as_uri())
     assert zone.read(record) == BTS_CSV.read_bytes()
 
@@ -385,7 +390,7 @@ def test_input_file_is_copied_into_the_raw_zone(settings):
 def test_file_over_the_copy_limit_is_recorded_but_not_copied(settings, monkeypatch):
     monkeypatch.setattr(importer, "RAW_COPY_MAX_BYTES", 1000)
     result = import_files([BTS_CSV], "bts-ontime", settings)
-    [record] = RawZone(settings.raw_dir).latest("bts", BTS_KEY)
+    [record] = RawZone(settings.raw_dir).latest("bts", raw_key(BTS_CSV))
     digest = importer.file_sha256(BTS_CSV)
     assert (record.usable, record.bytes, record.params["sha256"]) == (False, 0, digest)
     assert f"sha256 {digest}" in record.note
@@ -404,9 +409,6 @@ def test_wrong_format_unknown_format_and_ambiguous_files(tmp_path, settings):
         archive.writestr("b.csv", "y")
     with pytest.raises(FlightListError, match="one CSV file inside the zip"):
         import_files([two], "bts-ontime", settings)
-    zipped = bts_zip(tmp_path / BTS_ZIP_NAME, BTS_CSV.read_bytes())
-    with pytest.raises(FlightListError, match="would replace each other"):
-        import_files([BTS_CSV, zipped], "bts-ontime", settings)
     with pytest.raises(FlightListError, match="no such file"):
         import_files([tmp_path / "nope.csv"], "bts-ontime", settings)
 
@@ -468,37 +470,89 @@ def test_a_bts_month_is_streamed_in_bounded_memory(tmp_path):
 
 # --- end to end -----------------------------------------------------------------------------
 
+def import_and_load(settings: Settings, run_id: str, *paths: Path) -> dict:
+    return importer.import_and_load(list(paths), "bts-ontime", settings, run_id)
+
+
+def bts_table(settings: Settings) -> pd.DataFrame:
+    with store.connect_published(settings) as con:
+        return con.execute("SELECT * FROM flights WHERE source = 'bts'").df()
+
+
 def test_load_into_duckdb_then_reimport_replaces_instead_of_duplicating(tmp_path, settings):
     path = tmp_path / BTS_CSV.name
     path.write_bytes(BTS_CSV.read_bytes())
     other = bts_month(tmp_path / "extra_2024_03.csv", [{"Flight_Number_Reporting_Airline": "99"}])
 
-    def load(run_id: str, *paths: Path) -> list[store.LoadResult]:
-        staged = import_files(list(paths), "bts-ontime", settings).staged
-        with store.connect(settings.duckdb_path) as con:
-            return store.load_partitions(
-                con, [store.StagedPartition(**part) for part in staged], run_id)
+    def statuses(summary: dict) -> list[str]:
+        return [r["status"] for r in summary["loaded"]]
 
-    def table() -> pd.DataFrame:
-        with store.connect(settings.duckdb_path, read_only=True) as con:
-            return con.execute("SELECT * FROM flights WHERE source = 'bts'").df()
-
-    load("run-1", path, other)
-    first = table()
+    import_and_load(settings, "run-1", path, other)
+    first = bts_table(settings)
     assert first.groupby("source_partition").size().to_dict() == {
-        f"2024-03/{BTS_KEY}": 9, "2024-03/extra_2024_03": 1}  # two files of one month coexist
+        f"2024-03/{raw_key(path)}": 9, f"2024-03/{raw_key(other)}": 1}  # files coexist
     unknown = first[first["carrier_code"] == "ZZ"].iloc[0]
     assert unknown["dest_code"] == "XQZ" and pd.isna(unknown["dest_icao"])
     assert first.loc[first["flight_number"] == "300", "status"].tolist() == ["diverted"]
 
-    assert [r.status for r in load("run-2", path)] == ["unchanged"]
+    assert statuses(import_and_load(settings, "run-2", path)) == ["unchanged"]
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")  # drop the DST-day flight
-    assert [r.status for r in load("run-3", path)] == ["loaded"]
-    after = table()
+    assert statuses(import_and_load(settings, "run-3", path)) == ["loaded"]
+    after = bts_table(settings)
     assert len(after) == 9 and after["flight_id"].is_unique
     assert pd.Timestamp("2024-03-10") not in set(after["flight_date"])
-    assert set(after.loc[after["source_partition"] == f"2024-03/{BTS_KEY}", "run_id"]) == {"run-3"}
+    assert set(after.loc[after["source_partition"] == f"2024-03/{raw_key(path)}", "run_id"]
+               ) == {"run-3"}
+
+
+def test_two_files_with_one_name_in_different_folders_both_stay(tmp_path, settings):
+    """a/ontime.csv, then b/ontime.csv: b must not replace a's rows."""
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    a = bts_month(tmp_path / "a" / "ontime.csv", [{"Flight_Number_Reporting_Airline": "11"}])
+    b = bts_month(tmp_path / "b" / "ontime.csv", [{"Flight_Number_Reporting_Airline": "22"}])
+    import_and_load(settings, "run-a", a)
+    import_and_load(settings, "run-b", b)
+    assert sorted(bts_table(settings)["flight_number"]) == ["11", "22"]
+
+
+def test_the_same_content_under_another_name_is_a_no_op(tmp_path, settings):
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes(BTS_CSV.read_bytes())
+    import_and_load(settings, "run-1", BTS_CSV)
+    before = bts_table(settings)
+    summary = import_and_load(settings, "run-2", copy)
+    assert summary["loaded"] == [] and summary["skipped"]
+    assert "the same content is already loaded" in summary["skipped"][0]
+    pd.testing.assert_frame_equal(bts_table(settings), before)
+
+
+def test_overlapping_files_store_each_flight_once(tmp_path, settings):
+    """The BTS zip and the CSV extracted from it (or two overlapping downloads) give the same
+    flights: stored once, from the newer import, and load_log counts the merge."""
+    zipped = bts_zip(tmp_path / BTS_ZIP_NAME, BTS_CSV.read_bytes())
+    edited = tmp_path / "edited.csv"  # not byte-identical: one more flight
+    edited.write_bytes(bts_month(tmp_path / "x.csv", [{"Flight_Number_Reporting_Airline": "7"}])
+                       .read_bytes() + BTS_CSV.read_bytes().split(b"\n", 1)[1])
+    import_and_load(settings, "run-1", zipped)
+    summary = import_and_load(settings, "run-2", edited)
+    table = bts_table(settings)
+    assert table["flight_id"].is_unique and len(table) == 10
+    assert sum(r["merged"] for r in summary["loaded"]) == 9
+
+
+def test_an_unreadable_file_is_logged_as_failed_and_published(tmp_path, settings):
+    import_and_load(settings, "run-1", BTS_CSV)
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(FlightListError, match="broken.zip"):
+        import_and_load(settings, "run-2", broken)
+    with store.connect_published(settings) as con:
+        failed = con.execute("SELECT \"partition\", status, message FROM load_log "
+                             "WHERE run_id = 'run-2'").fetchall()
+    assert [(p, s) for p, s, _ in failed] == [(f"broken.zip@{importer.path_id(broken)}",
+                                               "failed")]
+    assert "broken.zip" in failed[0][2]
 
 
 def test_staged_partition_dicts_round_trip(settings):

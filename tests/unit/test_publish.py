@@ -56,9 +56,10 @@ def test_a_failed_check_leaves_the_last_good_night_published(settings, tmp_path)
     load_and_publish(settings, tmp_path, fixture_frame(), "run-1")
     with store.connect(settings.duckdb_path) as con:
         # two statuses of one carrier in one country at once: the check must refuse this
-        con.execute("""INSERT INTO carrier_status VALUES
-            ('IBE', 'VE', 'revoked', DATE '2025-11-26', NULL, 'INAC', 'a', NULL, NULL),
-            ('IBE', 'VE', 'suspended', DATE '2025-11-27', NULL, 'INAC', 'b', NULL, NULL)""")
+        con.execute("""INSERT INTO carrier_status
+            (carrier_icao, jurisdiction_country, status, valid_from, authority, action_id)
+            VALUES ('IBE', 'VE', 'revoked', DATE '2025-11-26', 'INAC', 'a'),
+                   ('IBE', 'VE', 'suspended', DATE '2025-11-27', 'INAC', 'b')""")
         with pytest.raises(PipelineError, match=r"010_carrier_status_overlaps.sql: 1 row"):
             store.publish(con, settings)
     with store.connect_published(settings) as con:
@@ -68,10 +69,11 @@ def test_a_failed_check_leaves_the_last_good_night_published(settings, tmp_path)
 
 def test_a_failed_load_is_published_as_a_failure_with_the_tables_unchanged(settings, tmp_path):
     load_and_publish(settings, tmp_path, fixture_frame(), "run-1")
-    duplicate = stage(tmp_path, fixture_frame(), "2025-11-20/SVMC")  # same flight_ids
+    # a status the table's CHECK constraint refuses
+    broken = stage(tmp_path, fixture_frame().assign(status="landed"), "2025-11-21/SVMC")
     changed = stage(tmp_path, fixture_frame().iloc[:2], "2025-11-20/SVMI")
     with pytest.raises(PipelineError, match="rolled back"):
-        nightly.load_night([asdict(changed), asdict(duplicate)], settings, "run-2")
+        nightly.load_night([asdict(changed), asdict(broken)], settings, "run-2")
     with store.connect_published(settings) as con:
         assert flights(con) == len(fixture_frame())
         failed = con.execute("SELECT count(*) FROM load_log WHERE run_id = 'run-2' "

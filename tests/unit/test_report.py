@@ -44,12 +44,12 @@ def act(con, action_id: str, action: str, carrier: str, effective: date, end: da
 
 def notice(con, notice_id: str, category: str, start: date, end: date | None, seen: date) -> None:
     con.execute(
-        "INSERT INTO airspace_notices (notice_id, fir, location, notam_type, category, "
-        "effective_start, effective_end, end_estimated, lower_fl, upper_fl, text, source_url, "
-        "source, source_partition, first_seen_partition, run_id, loaded_at) "
-        "VALUES (?, 'SVZM', 'SVZM', 'N', ?, ?, ?, false, 0, 999, ?, "
+        "INSERT INTO airspace_notices (notice_id, notice_key, fir, location, notam_type, "
+        "category, effective_start, effective_end, end_estimated, lower_fl, upper_fl, text, "
+        "source_url, source, source_partition, first_seen_partition, run_id, loaded_at) "
+        "VALUES (?, ?, 'SVZM', 'SVZM', 'N', ?, ?, ?, false, 0, 999, ?, "
         "'https://example.org/notam', 'faa_notam', 'p', ?, 't', now())",
-        [notice_id, category, start, end, f"{category.upper()} NOTICE\nsecond line",
+        [notice_id, notice_id, category, start, end, f"{category.upper()} NOTICE\nsecond line",
          f"{seen}/SVZM"])
 
 
@@ -186,7 +186,7 @@ def test_header_labels_synthetic_raw_answers_and_names_unchecked_ones(tmp_path):
             con.execute(store.sql_file("load/load_log_insert.sql"), {
                 "run_id": "run-1", "source": "opensky", "partition": partition, "rows": 1,
                 "raw_sha256": sha, "content_sha256": "c", "started_at": now,
-                "finished_at": now, "status": "loaded", "message": ""})
+                "finished_at": now, "status": "loaded", "message": "", "merged": 0})
         store.publish(con, settings)
         with store.connect_published(settings) as published:
             header = report.header(published, report.Scope(D, load_watchlist(None)), raw)

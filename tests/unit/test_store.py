@@ -17,11 +17,12 @@ WATCHED = ("SVMC", "SVMI")
 AIRLINES = frozenset({"IBE", "VCV", "ROI", "LER", "THY", "GLO"})
 
 
-def stage(tmp_path, frame: pd.DataFrame, partition: str) -> store.StagedPartition:
+def stage(tmp_path, frame: pd.DataFrame, partition: str, fetched_at: str | None = None
+          ) -> store.StagedPartition:
     path = tmp_path / "staging" / f"{partition.replace('/', '_')}.parquet"
-    write_parquet(frame, path)
+    write_parquet(frame.assign(source_partition=partition), path)
     return store.StagedPartition("opensky", "flights", partition, str(path), len(frame), "raw",
-                                 content_sha256(frame))
+                                 f"{content_sha256(frame)}|{fetched_at}", fetched_at)
 
 
 def fixture_frame(departures=None) -> pd.DataFrame:
@@ -87,19 +88,67 @@ def test_timestamps_are_stored_as_utc_timestamps(tmp_path):
 
 def test_a_failing_partition_rolls_back_the_whole_load_and_is_logged(tmp_path):
     good = stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")
-    broken = stage(tmp_path, fixture_frame(), "2025-11-20/SVMC")
+    # a status the table's CHECK constraint refuses (the normalizer's schema would too)
+    broken = stage(tmp_path, fixture_frame().assign(status="landed"), "2025-11-21/SVMC")
     with store.connect(tmp_path / "fdp.duckdb") as con:
         store.load_partitions(con, [good], "run-1")
         before = table(con, "flights")
         changed = stage(tmp_path, fixture_frame().iloc[:2], "2025-11-20/SVMI")
-        # same flight_ids in a second partition: the primary key refuses the duplicate rows
-        with pytest.raises(PipelineError, match=r"rolled back.*(?i:constraint|duplicate)"):
+        with pytest.raises(PipelineError, match=r"rolled back.*(?i:constraint)"):
             store.load_partitions(con, [changed, broken], "run-2")
         assert table(con, "flights") == before
         failed = con.execute("SELECT \"partition\", message FROM load_log "
                              "WHERE status = 'failed' ORDER BY 1").fetchall()
-    assert [p for p, _ in failed] == ["2025-11-20/SVMC", "2025-11-20/SVMI"]
+    assert [p for p, _ in failed] == ["2025-11-20/SVMI", "2025-11-21/SVMC"]
     assert "onstraint" in failed[0][1]
+
+
+def flights_by_partition(con) -> list[tuple]:
+    return con.execute("SELECT source_partition, flight_id, fetched_at FROM flights "
+                       "ORDER BY ALL").fetchall()
+
+
+def test_a_flight_in_two_partitions_is_stored_once_from_the_newest_fetch(tmp_path):
+    """A watchlist change or an airport OpenSky re-estimated puts one flight in two partitions
+    (the same flight_id): the night goes on, the copy from the newer fetch is stored, load_log
+    counts the merge, and the order in which the partitions load does not matter."""
+    frame = fixture_frame()
+    svbc = frame.iloc[:4]  # the first four flights, also listed by another airport's partition
+    older, newer = "2025-11-21T01:00:00", "2025-11-22T01:00:00"
+    results = {}
+    for order in ("svmi-first", "svbc-first"):
+        parts = [stage(tmp_path / order, frame, "2025-11-20/SVMI", older),
+                 stage(tmp_path / order, svbc, "2025-11-20/SVBC", newer)]
+        if order == "svbc-first":
+            parts.reverse()
+        with store.connect(tmp_path / order / "fdp.duckdb") as con:
+            for n, part in enumerate(parts):
+                store.load_partitions(con, [part], f"run-{n}")
+            results[order] = flights_by_partition(con)
+            log = con.execute("SELECT \"partition\", merged, message FROM load_log "
+                              "ORDER BY started_at").fetchall()
+        assert log[0][1] == 0 and log[1][1] == 4
+        assert "4 flight(s) also given by other partitions" in log[1][2]
+    assert results["svmi-first"] == results["svbc-first"]
+    held = [p for p, _, _ in results["svmi-first"]]
+    assert held.count("2025-11-20/SVBC") == 4 and held.count("2025-11-20/SVMI") == len(frame) - 4
+
+
+def test_a_flight_the_holding_partition_drops_comes_back_from_the_other_copy(tmp_path):
+    frame = fixture_frame()
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        store.load_partitions(con, [stage(tmp_path, frame, "2025-11-20/SVMI", "2025-11-21T01:00"),
+                                    stage(tmp_path, frame.iloc[:4], "2025-11-20/SVBC",
+                                          "2025-11-22T01:00")], "run-1")
+        # SVBC's newer fetch no longer lists two of its four flights: SVMI's copies return
+        store.load_partitions(con, [stage(tmp_path, frame.iloc[:2], "2025-11-20/SVBC",
+                                          "2025-11-23T01:00")], "run-2")
+        held = [p for p, _, _ in flights_by_partition(con)]
+        copies = con.execute("SELECT source_partition, count(*) FROM flight_copies GROUP BY 1"
+                             ).fetchall()
+    assert len(held) == len(frame)
+    assert held.count("2025-11-20/SVBC") == 2
+    assert copies == [("2025-11-20/SVMI", 2)]
 
 
 def test_missing_staging_file_fails_without_partial_rows(tmp_path):

@@ -1,1 +1,0 @@
-DELETE FROM flights WHERE source = $source AND source_partition = $partition;
