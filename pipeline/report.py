@@ -214,7 +214,7 @@ def carriers_section(con: duckdb.DuckDBPyConnection, scope: Scope, days: set[pd.
         f"New and ended, {scope.window_start} to {scope.day}",
         ("Change", "On", "Carrier", "Name", "Where", "Status", "Authority",
          "Last flight there before", "Act"),
-        [(c.change, _day(c.changed_on), c.carrier_icao, _str(c.carrier_name),
+        [(c.change, _day(c.changed_on), _str(c.carrier_icao), _str(c.carrier_name),
           c.jurisdiction_country, c.status, _str(c.authority), _day(c.last_flight_before),
           _link(c.action_id, c.source_url)) for c in changes.itertuples()],
         f"No new or ended carrier restrictions in {scope.window}.",
@@ -222,21 +222,24 @@ def carriers_section(con: duckdb.DuckDBPyConnection, scope: Scope, days: set[pd.
     current = Table(
         f"In force on {scope.day}",
         ("Carrier", "Name", "Where", "Status", "Since", "Authority", "Last flight there before",
-         "Act"),
-        [(c.carrier_icao, _str(c.carrier_name), c.jurisdiction_country, c.status,
+         "Act", "To know"),
+        [(_str(c.carrier_icao), _str(c.carrier_name), c.jurisdiction_country, c.status,
           _day(c.valid_from), _str(c.authority), _day(c.last_flight_before),
-          _link(c.action_id, c.source_url)) for c in in_force.itertuples()],
+          _link(c.action_id, c.source_url), _str(c.note)) for c in in_force.itertuples()],
         f"No carrier restriction in force on {scope.day} for the watched countries.",
         _flags(in_force["valid_from"] >= pd.Timestamp(scope.window_start)),
         f"highlighted: in force since {scope.window_start} or later")
     plots = []
-    if len(changes):
+    plottable = changes.dropna(subset=["carrier_icao"])  # no designator: no flights to show
+    if len(plottable):
         flights = query(con, "carrier_flights", plot_start=scope.plot_start, day=scope.day,
-                        carriers=sorted(set(changes["carrier_icao"])))
-        plots.append(plot_carriers(changes, flights, scope, days, folder / "carriers.png"))
-    notes = ["Where: the country (or EU) whose authority acted. Last flight there before: the "
-             "carrier's last flight touching that country before the status began, from the "
-             "flights loaded."]
+                        carriers=sorted(set(plottable["carrier_icao"])))
+        plots.append(plot_carriers(plottable, flights, scope, days, folder / "carriers.png"))
+    notes = ["Where: the country (or EU) whose permission the act withdraws. Only acts "
+             f"announced by {scope.day} count. Last flight there before: the carrier's last "
+             "flight touching that country before the status began, from the flights loaded. "
+             "To know: a later record that ends the status, sources that disagree, a carrier "
+             "the registry names without an ICAO designator."]
     return Section("carriers", "Carrier suspensions and revocations", summary,
                    [changed, current], plots, notes)
 

@@ -6,7 +6,8 @@ A source module defines SOURCE (its name), TABLE (the table it loads), and:
     normalize(responses, ctx: NormalizeContext, day, key) -> DataFrame
                                                 raw -> typed frame, checked against its schema
 Optional flags:
-    SNAPSHOT = True      one partition whatever the night (reference data, the registry)
+    SNAPSHOT = True      one partition whatever the night (reference data, the registry);
+                         fetched on replay too, with FetchContext.offline set
     CURRENT_ONLY = True  it answers only for the present (NOTAMs): see nightly.plan
 """
 
@@ -37,6 +38,9 @@ class FetchContext:
     credentials: dict[str, Credentials | None]  # by source name; None: not configured
     now: Callable[[], datetime] = utc_now
     sessions: dict[str, Any] = field(default_factory=dict)  # reused across a night's partitions
+    # A replay: no network. Snapshot sources still read their local files (the registry, the
+    # curated airlines) and carry their downloads forward from the raw zone.
+    offline: bool = False
 
     def session(self, source: str, build: Callable[[], Any]) -> Any:
         if source not in self.sessions:

@@ -38,9 +38,13 @@ class LiveCopy:
 
     def fetch_into(self, batch: FetchBatch, ctx: FetchContext, url: str,
                    previous: tuple[RawRecord, bytes] | None) -> None:
+        if ctx.offline:  # a replay touches no network: the newest good copy stands in
+            self._carry_forward(batch, ctx.raw, previous, "a replay downloads nothing",
+                                level=logging.INFO)
+            return
         downloaded = self._download(batch, ctx, url)
         if not downloaded.usable:
-            self._carry_forward(batch, ctx.raw, previous, downloaded)
+            self._carry_forward(batch, ctx.raw, previous, downloaded.note)
 
     def usable_copies(self, responses: list[Response]) -> list[Response]:
         return usable(responses, {self.request, self.carried})
@@ -64,21 +68,22 @@ class LiveCopy:
                          fetched_at=ctx.now(), usable=problem is None, note=note)
 
     def _carry_forward(self, batch: FetchBatch, raw: RawZone,
-                       previous: tuple[RawRecord, bytes] | None, failed: RawRecord) -> None:
+                       previous: tuple[RawRecord, bytes] | None, reason: str,
+                       level: int = logging.WARNING) -> None:
         if previous is None:
-            log.warning("%s %s: %s; no earlier %s copy in %s, so the table holds %s only "
-                        "until a download succeeds", self.source, self.partition, failed.note,
+            log.log(level, "%s %s: %s; no earlier %s copy in %s, so the table holds %s only "
+                        "until a download succeeds", self.source, self.partition, reason,
                         self.label, raw.partition_dir(self.source, self.partition),
                         self.fallback)
             return
         record, body = previous
-        log.warning("%s %s: %s; carrying forward the %s copy fetched %s", self.source,
-                    self.partition, failed.note, self.label, record.fetched_at)
+        log.log(level, "%s %s: %s; carrying forward the %s copy fetched %s", self.source,
+                    self.partition, reason, self.label, record.fetched_at)
         # Its original fetch time is kept: the copy is that old, whatever night reuses it.
         batch.add(request=self.carried, url=record.url, params=record.params,
                   status=record.status, body=body,
                   fetched_at=datetime.fromisoformat(record.fetched_at),
-                  note=f"copy fetched {record.fetched_at}, carried forward: the download failed")
+                  note=f"copy fetched {record.fetched_at}, carried forward: {reason}")
 
 
 def usable(responses: list[Response], requests: set[str]) -> list[Response]:

@@ -1,8 +1,13 @@
 """The permit-action registry: official acts that have no feed (INAC revocations, DOT orders,
 EU Air Safety List entries...), curated as a CSV in the repo, every row citing its source.
 
-fetch: copy the file into the raw zone (so a night can be rebuilt exactly as it ran).
-normalize: validate every row (errors name file, line and column) -> the `permit_actions` frame.
+fetch: check every row (problems name file, line and column) and copy the file into the raw
+zone. A file with problems is kept there too, marked unusable, and the newest good copy is
+carried forward beside it, so one bad edit never blocks a night: the night loads the last good
+registry and says why (load_log message, log warning, `fdp run` output). With no good copy yet,
+the fetch fails and lists the problems. Replay reads the file again as well: it is local, and a
+fix (or an edit) is picked up without a live run.
+normalize: the usable copy -> the `permit_actions` frame.
 A snapshot source: one partition, `registry`, whatever the night."""
 
 from __future__ import annotations
@@ -11,19 +16,22 @@ import csv
 import io
 import logging
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.errors import SourceError
+from pipeline.raw import RawRecord, RawZone
 from pipeline.sources.base import FetchContext, NormalizeContext, Response
+from pipeline.sources.live_copy import usable
 from pipeline.watchlist import Watchlist
 
 SOURCE = "permit_registry"
 TABLE = "permit_actions"
 SNAPSHOT = True  # the registry as currently curated applies to every night
 PARTITION = "registry"
+COPY, CARRIED = "csv", "csv-carried"  # request names: the file as read, a good copy carried
 log = logging.getLogger(__name__)
 
 COLUMNS = (
@@ -66,10 +74,15 @@ PERMIT_ACTIONS = pa.DataFrameSchema(
 
 class RegistryError(SourceError):
     def __init__(self, path: str, problems: list[str]) -> None:
-        shown = "\n  ".join(problems[:25])
-        more = f"\n  ... and {len(problems) - 25} more" if len(problems) > 25 else ""
+        self.problems = problems
         super().__init__(SOURCE, PARTITION, f"{len(problems)} problem(s) in {path}:\n  "
-                         f"{shown}{more}\n", "correct those rows; nothing was loaded")
+                         f"{_listed(problems)}\n", f"correct those rows in {path}, then rerun "
+                         "(`fdp run --replay` reads the registry file again); nothing was loaded")
+
+
+def _listed(problems: list[str], limit: int = 25) -> str:
+    more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
+    return "\n  ".join(problems[:limit]) + more
 
 
 def partition_keys(watchlist: Watchlist) -> list[str]:
@@ -83,14 +96,48 @@ def fetch(ctx: FetchContext, day: date, key: str) -> None:
     except OSError as exc:
         raise SourceError(SOURCE, PARTITION, f"cannot read {path} ({exc})",
                           "set FDP_REGISTRY to the registry CSV") from exc
+    previous = newest_good_copy(ctx.raw)  # read before this fetch becomes the newest
+    problems = _problems(body, path.as_uri())
+    note = ""
+    if problems:
+        note = (f"{path} has {len(problems)} problem(s), so the registry copy read "
+                f"{previous.fetched_at if previous else '(none)'} is used: "
+                + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
+                + ". Fix: correct those rows, then rerun the night (--replay reads the file "
+                "again)")
     with ctx.raw.fetch(SOURCE, PARTITION) as batch:
-        batch.add(request="csv", url=path.as_uri(), params={}, status=200, body=body,
-                  fetched_at=ctx.now())
+        batch.add(request=COPY, url=path.as_uri(), params={}, status=200, body=body,
+                  fetched_at=ctx.now(), usable=not problems, note=note)
+        if not problems:
+            return
+        if previous is None:
+            raise RegistryError(str(path), problems)
+        log.warning("%s %s: %s", SOURCE, PARTITION, note)
+        # the carried copy keeps its own fetch time: the registry is that old
+        batch.add(request=CARRIED, url=previous.url, params={}, status=200,
+                  body=ctx.raw.read(previous), fetched_at=datetime.fromisoformat(
+                      previous.fetched_at), note=f"copy read {previous.fetched_at}, carried "
+                  f"forward: {path} has problems")
+
+
+def newest_good_copy(raw: RawZone) -> RawRecord | None:
+    return next((r for r in raw.latest(SOURCE, PARTITION)
+                 if r.usable and r.request in (COPY, CARRIED)), None)
+
+
+def _problems(body: bytes, path: str) -> list[str]:
+    try:
+        validate(body.decode("utf-8-sig"), path, airlines=None)
+    except UnicodeDecodeError as exc:
+        return [f"the file is not UTF-8 ({exc})"]
+    except RegistryError as exc:
+        return exc.problems
+    return []
 
 
 def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: str
               ) -> pd.DataFrame:
-    [response] = responses
+    [response] = usable(responses, {COPY, CARRIED})
     rows = validate(response.body.decode("utf-8-sig"), response.record.url, ctx.airlines)
     frame = pd.DataFrame(rows, columns=list(COLUMNS)).replace("", pd.NA)
     frame = frame.astype({c: STRING for c in COLUMNS if c not in DATE_COLUMNS})
@@ -102,9 +149,9 @@ def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: 
     return PERMIT_ACTIONS.validate(frame.sort_values("action_id").reset_index(drop=True))
 
 
-def validate(text: str, path: str, airlines: frozenset[str]) -> list[dict[str, str]]:
+def validate(text: str, path: str, airlines: frozenset[str] | None) -> list[dict[str, str]]:
     """Every row checked; all problems reported at once, each with line and column. An
-    unknown carrier designator is only a warning: the row is kept."""
+    unknown carrier designator is only a warning (none without `airlines`): the row is kept."""
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(reader.fieldnames or ())
     if header != COLUMNS:
@@ -127,7 +174,7 @@ def validate(text: str, path: str, airlines: frozenset[str]) -> list[dict[str, s
             problems.append(f"line {line}, column action_id: duplicate of line "
                             f"{seen[row['action_id']]} ({row['action_id']})")
         seen.setdefault(row["action_id"], line)
-        if row["carrier_icao"] and row["carrier_icao"] not in airlines:
+        if airlines is not None and row["carrier_icao"] and row["carrier_icao"] not in airlines:
             log.warning("%s line %d, column carrier_icao: %s is not a known airline "
                         "designator (row kept)", path, line, row["carrier_icao"])
         rows.append(row)

@@ -1,5 +1,6 @@
--- country_daily for the days the load touched (touched_dates), from route_daily (020); for
--- every day when the airports were reloaded (sql/load/airports), as their countries may differ.
+-- country_daily and carrier_country_days for the days the load touched (touched_dates), from
+-- route_daily (020); for every day when the airports were reloaded (sql/load/airports), as
+-- their countries may differ.
 CREATE TEMP TABLE IF NOT EXISTS airports_reloaded (reloaded BOOLEAN);
 
 CREATE OR REPLACE TEMP TABLE country_days AS
@@ -19,5 +20,17 @@ JOIN airports o ON o.airport_icao = r.origin_icao
 JOIN airports d ON d.airport_icao = r.dest_icao
 CROSS JOIN LATERAL (SELECT DISTINCT unnest([o.country, d.country]) AS country) c
 GROUP BY ALL;
+
+DELETE FROM carrier_country_days
+WHERE flight_date IN (SELECT d FROM country_days) OR EXISTS (SELECT 1 FROM airports_reloaded);
+
+INSERT INTO carrier_country_days  -- either end counts, even when the other is unknown
+SELECT DISTINCT f.carrier_icao, a.country, f.flight_date
+FROM counted_flights f
+CROSS JOIN LATERAL (SELECT unnest([f.origin_icao, f.dest_icao]) AS airport_icao) leg
+JOIN airports a ON a.airport_icao = leg.airport_icao
+WHERE f.flight_date IN (SELECT d FROM country_days)
+  AND f.carrier_icao IS NOT NULL
+  AND f.status IN ('observed', 'completed', 'diverted');
 
 DELETE FROM airports_reloaded;

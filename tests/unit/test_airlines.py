@@ -249,6 +249,22 @@ def test_offline_fetch_carries_the_last_good_copy_forward(served, monkeypatch, c
     assert frame.equals(fixture_frame())
 
 
+def test_a_replay_reads_the_curated_file_again_and_downloads_nothing(served, httpserver,
+                                                                      tmp_path, monkeypatch):
+    fetch(served, FIRST)
+    edited = tmp_path / "curated.csv"  # an edit of the curated file, picked up by the replay
+    edited.write_bytes(CURATED_AIRLINES.read_bytes())
+    monkeypatch.setattr(airlines, "CURATED_AIRLINES", edited)
+    raw = RawZone(served.raw_dir)
+    airlines.fetch(FetchContext(served, raw, {}, now=lambda: LATER, offline=True),
+                   LATER.date(), "airlines")
+    responses = raw.latest("airlines", "airlines")
+    assert [(r.request, r.usable, r.url) for r in responses] == [
+        ("openflights-carried", True, httpserver.url_for(DAT_PATH)),
+        ("curated", True, edited.as_uri())]
+    assert len(httpserver.log) == 1  # the first, live fetch only
+
+
 @pytest.mark.parametrize(("answer", "status", "problem"), [
     (WerkzeugResponse("gone", 404), 404, "HTTP 404"),
     (WerkzeugResponse("<html><body>maintenance</body></html>", 200), 200,

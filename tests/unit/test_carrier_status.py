@@ -1,4 +1,5 @@
-"""carrier_status derivation (sql/derive/010_carrier_status.sql) on small, known histories."""
+"""carrier_status and the as-of macros (sql/views/010_carrier_status.sql, derived by
+sql/derive/027_carrier_status.sql) on small, known histories: one test per rule."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ def con(tmp_path):
         yield connection
 
 
-def act(con, action_id, action, carrier, effective, end=None, authority="INAC"):
+def act(con, action_id, action, carrier, effective, end=None, authority="INAC", *,
+        announced=None, jurisdiction="VE", name=None, tags=None):
     con.execute(
-        "INSERT INTO permit_actions (action_id, authority, action, carrier_icao, "
-        "jurisdiction_country, effective_date, end_date, source_url, source_partition, run_id, "
-        "loaded_at) VALUES (?, ?, ?, ?, 'VE', ?, ?, 'https://example.org', 'registry', 't', now())",
-        [action_id, authority, action, carrier, effective, end])
+        "INSERT INTO permit_actions (action_id, authority, action, carrier_icao, carrier_name, "
+        "jurisdiction_country, effective_date, end_date, announced_date, source_url, tags, "
+        "source_partition, run_id, loaded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'https://example.org', ?, 'registry', 't', now())",
+        [action_id, authority, action, carrier, name, jurisdiction, effective, end, announced,
+         tags])
 
 
 def flight(con, flight_id, carrier, day, origin="LEMD", dest="SVMI"):
@@ -37,7 +41,7 @@ def flight(con, flight_id, carrier, day, origin="LEMD", dest="SVMI"):
 
 
 def history(con, carrier="IBE") -> list[tuple]:
-    store.derive(con)
+    store.rebuild_derived(con)
     return con.execute(
         "SELECT status, valid_from, valid_to, action_id FROM carrier_status "
         "WHERE carrier_icao = ? ORDER BY valid_from, status", [carrier]).fetchall()
@@ -71,7 +75,7 @@ def test_restored_starts_authorized(con):
 def test_voluntary_and_country_wide_acts_are_not_status(con):
     act(con, "vol", "voluntary_suspension", "IBE", "2025-11-24", authority="AIRLINE")
     act(con, "all", "suspended", None, "2025-01-10")
-    store.derive(con)
+    store.rebuild_derived(con)
     assert con.execute("SELECT count(*) FROM carrier_status").fetchall() == [(0,)]
 
 
@@ -81,20 +85,92 @@ def test_flights_give_the_last_day_before_and_first_day_after(con):
     flight(con, "b", "IBE", "2025-11-22", origin="SVMI", dest="LEMD")
     flight(con, "c", "IBE", "2025-11-27", origin="LEMD", dest="LEMD")  # not in VE
     flight(con, "d", "AEA", "2025-11-25")  # another carrier
-    store.derive(con)
+    store.rebuild_derived(con)
     assert con.execute("SELECT last_flight_before, first_flight_after FROM carrier_status"
                        ).fetchall() == [(date(2025, 11, 22), None)]
     flight(con, "e", "IBE", "2025-12-02")
-    store.derive(con)
+    store.rebuild_derived(con)
     assert con.execute("SELECT first_flight_after FROM carrier_status").fetchall() == [
         (date(2025, 12, 2),)]
 
 
 def test_asof_macro_and_suspended_view(con):
     act(con, "rev", "revoked", "IBE", "2025-11-26")
-    store.derive(con)
+    store.rebuild_derived(con)
     asof = "SELECT carrier_icao, status FROM carrier_status_asof(DATE '{}')"
     assert con.execute(asof.format("2025-11-25")).fetchall() == []
     assert con.execute(asof.format("2025-11-26")).fetchall() == [("IBE", "revoked")]
     assert con.execute("SELECT carrier_icao, since, source_url FROM suspended_carriers"
                        ).fetchall() == [("IBE", date(2025, 11, 26), "https://example.org")]
+
+
+def suspended_on(con, day: str) -> list[tuple]:
+    return con.execute(
+        "SELECT coalesce(carrier_icao, carrier_name), jurisdiction_country, status, since, until, "
+        "ended_by, note FROM restricted_carriers_asof(CAST(? AS DATE)) ORDER BY ALL", [day]
+    ).fetchall()
+
+
+def test_a_carriers_resumption_ends_the_revocation(con):
+    """INAC revoked IBE; IBE later resumed: it is not revoked 'today' any more."""
+    act(con, "rev", "revoked", "IBE", "2025-11-26", announced="2025-11-26")
+    act(con, "back", "voluntary_resumption", "IBE", "2026-04-07", authority="AIRLINE",
+        announced="2026-01-30", tags="planned")
+    assert history(con) == [("revoked", date(2025, 11, 26), date(2026, 4, 7), "rev"),
+                            ("authorized", date(2026, 4, 7), None, "back")]
+    assert con.execute("SELECT count(*) FROM suspended_carriers").fetchall() == [(0,)]
+    assert suspended_on(con, "2026-04-07") == []
+
+
+def test_a_status_resting_on_an_act_older_than_a_later_record_says_so(con):
+    act(con, "rev", "revoked", "IBE", "2025-11-26", announced="2025-11-26")
+    act(con, "back", "voluntary_resumption", "IBE", "2026-04-07", authority="AIRLINE",
+        announced="2026-01-30", tags="planned")
+    store.rebuild_derived(con)
+    before_the_record = suspended_on(con, "2026-01-29")
+    assert before_the_record == [("IBE", "VE", "revoked", date(2025, 11, 26), None, None, None)]
+    [(*_, until, ended_by, note)] = suspended_on(con, "2026-02-01")
+    assert (until, ended_by) == (date(2026, 4, 7), "back")
+    assert note == "a later record, back [planned], ends it on 2026-04-07"
+
+
+def test_as_of_uses_only_acts_announced_by_that_day(con):
+    """AEA's suspension took effect on 1 Dec but was announced on 2 Dec: a report of 1 Dec
+    does not know it, one of 2 Dec does (and says since 1 Dec)."""
+    act(con, "aea", "suspended", "AEA", "2025-12-01", announced="2025-12-02")
+    store.rebuild_derived(con)
+    assert suspended_on(con, "2025-12-01") == []
+    assert [row[:4] for row in suspended_on(con, "2025-12-02")] == [
+        ("AEA", "VE", "suspended", date(2025, 12, 1))]
+    assert con.execute("SELECT count(*) FROM carrier_status_known(DATE '2025-12-01')"
+                       ).fetchall() == [(0,)]
+
+
+def test_a_sanction_restricts_in_the_jurisdiction_of_the_authority(con):
+    act(con, "sdn", "sanctioned", "VCV", "2020-02-07", authority="OFAC", jurisdiction="US")
+    assert history(con, "VCV") == [("restricted", date(2020, 2, 7), None, "sdn")]
+    assert con.execute("SELECT jurisdiction_country FROM carrier_status").fetchall() == [("US",)]
+
+
+def test_a_carrier_without_designator_is_kept_under_its_name_with_a_note(con):
+    act(con, "pue", "suspended", None, "2025-12-01", name="Plus Ultra", announced="2025-12-02")
+    act(con, "pue-back", "voluntary_resumption", None, "2026-03-03", name="Plus Ultra",
+        authority="AIRLINE", announced="2026-02-09")
+    store.rebuild_derived(con)
+    [(carrier, *_, note)] = suspended_on(con, "2025-12-05")
+    assert carrier == "Plus Ultra"
+    assert "without an ICAO designator" in note
+    assert suspended_on(con, "2026-03-03") == []
+
+
+def test_a_resumption_with_nothing_to_end_starts_no_status(con):
+    act(con, "vol", "voluntary_suspension", "RPB", "2025-12-05", authority="AIRLINE")
+    act(con, "back", "voluntary_resumption", "RPB", "2026-01-16", authority="AIRLINE")
+    assert history(con, "RPB") == []
+
+
+def test_disputed_acts_say_so(con):
+    act(con, "rev", "revoked", "GLO", "2025-11-26", tags="disputed-legal-form")
+    store.rebuild_derived(con)
+    [(*_, note)] = suspended_on(con, "2025-11-27")
+    assert note == "sources disagree about this act [disputed-legal-form]"
