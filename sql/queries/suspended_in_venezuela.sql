@@ -1,6 +1,6 @@
--- Who may not fly to Venezuela today, since when, says who, and when did they actually stop?
-SELECT carrier_icao, status, since, authority, last_flight_date, first_flight_after,
-       action_id, source_url
-FROM suspended_carriers
+-- Who could not fly to Venezuela on 5 Dec 2025, since when, says who, when did they actually stop, and what should a reader know?
+SELECT coalesce(carrier_icao, carrier_name) AS carrier, status, since, authority,
+       last_flight_date, until, note
+FROM restricted_carriers_asof(DATE '2025-12-05')
 WHERE jurisdiction_country = 'VE'
-ORDER BY since, carrier_icao;
+ORDER BY since, carrier;
