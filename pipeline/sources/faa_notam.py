@@ -9,14 +9,18 @@ fetch: every page (pageSize 1000, pageNum 1..totalPages) into the raw zone, one 
 Authentication is the two request headers client_id and client_secret, which stay in the
 session: the raw zone keeps the URL and query parameters only.
 normalize: raw geoJson pages -> the `airspace_notices` frame, one row per NOTAM, identified
-as ICAO writes it ("KICZ A0012/25": issuing NOTAM office, series, number/year).
+as ICAO writes it ("KICZ A0012/25": issuing NOTAM office, series, number/year), keyed so that
+numbers without a year (US domestic "GDJ 11/007", FDC "3/8210") cannot collide across years,
+with its FIR as the ICAO code and, for a cancellation or replacement, the notice it ends.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import date
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,17 +77,54 @@ CANCELLATION = re.compile(r"\b(?:CANCELL?ED|CANCELS?|CNL)\b")
 # Estimated end: ICAO item "C) 2602192359 EST", or the US form "2307181641-2507181641EST".
 ESTIMATED_END = re.compile(r"(?:\bC\)\s*|\d{10}-)\d{10}\s*EST\b")
 ICAO_NUMBER = re.compile(r"^\d{4}/\d{2}$")  # "0012/25": the series letter is separate
+# Series, number and year: the only numbers that carry their year ("A0012/25"). US domestic
+# ("11/007": month/number) and FDC ("3/8210") numbers come round again the next year.
+NUMBER_WITH_YEAR = re.compile(r"^[A-Z]\d{4}/\d{2}$")
 NOF_ADDRESS = re.compile(r"^([A-Z]{4})YNYX$")  # AFTN address of a NOTAM office, e.g. EDDZYNYX
+# First line of an ICAO-format NOTAM: its own number, NOTAMN/R/C, and for R and C the number it
+# replaces or cancels: "A0008/23 NOTAMC A0013/19" (FAA JO 7930.2, 8-1-1: "NOTAMR ... and NOTAMC
+# ... will be followed by another NOTAM number that is being replaced or cancelled"). The API's
+# ICAO translation of a domestic NOTAM may say "07/015 NOTAMR" with no number: nothing to link.
+ICAO_HEADER = re.compile(r"^\(?(?P<number>\S+) NOTAM(?P<action>[NRC])(?: (?P<target>\S+))?")
+
+# The FAA names its en-route centres (ARTCCs) by 3-letter identifiers ("ZFW"), ICAO names their
+# FIRs by 4-letter location indicators ("KZFW"); the API's affectedFIR holds either form (a
+# captured answer lists affectedFIR KZJX and ZJX alike). `fir` is the ICAO code so that one
+# FIR is one value; `affected_fir` keeps what the API said. Rule: a centre in the contiguous
+# US, and the two oceanic ones, is "K" + its identifier (a captured NOTAM with affectedFIR
+# "ZAU" has Q) KZAU/...); the others take their region's prefix. Sources (see
+# tests/fixtures/faa_notam/README.md): FAA JO 7930.2 chapter 8 section 1, which files ARTCC
+# NOTAMs "under the associated ARTCC ICAO location indicator (KZBW, KZHU, KZJX, KZLA, KZMA,
+# KZNY, KZOA, KZSE, PAZA, PHZH, or TJZS)"; the FIR table of the ICAO NOTAM format in
+# Capstone-Group-M/Capstone_Group_M docs/notam_characteristics.md (every code below, the only
+# source found for Guam PGZU).
+K_PREFIXED_ARTCCS = ("ZAB", "ZAU", "ZBW", "ZDC", "ZDV", "ZFW", "ZHU", "ZID", "ZJX", "ZKC", "ZLA",
+                     "ZLC", "ZMA", "ZME", "ZMP", "ZNY", "ZOA", "ZOB", "ZSE", "ZTL",
+                     "ZAK", "ZWY")  # Oakland Oceanic, New York Oceanic
+ICAO_FIR_OF_ARTCC: dict[str, str] = {
+    **{artcc: f"K{artcc}" for artcc in K_PREFIXED_ARTCCS},
+    "ZAN": "PAZA",  # Anchorage
+    "ZHN": "PHZH",  # Honolulu
+    "ZSU": "TJZS",  # San Juan
+    "ZUA": "PGZU",  # Guam
+}
+ICAO_LOCATION = re.compile(r"^[A-Z]{4}$")
+log = logging.getLogger(__name__)
 
 AIRSPACE_NOTICES = pa.DataFrameSchema(
     {
-        "notice_id": pa.Column(STRING, unique=True, checks=pa.Check.str_matches(r"^\S+ \S+$")),
+        "notice_id": pa.Column(STRING, checks=pa.Check.str_matches(r"^\S+ \S+$")),
+        "notice_key": pa.Column(STRING, unique=True,
+                                checks=pa.Check.str_matches(r"^\S+ \S+( \d{4})?$")),
         "issuer": pa.Column(STRING),
         "fir": pa.Column(STRING),
+        "affected_fir": pa.Column(STRING, nullable=True),
         "location": pa.Column(STRING, nullable=True),
         "classification": pa.Column(STRING, nullable=True,
                                     checks=pa.Check.isin(CLASSIFICATIONS)),
         "notam_type": pa.Column(STRING, checks=pa.Check.isin(NOTAM_TYPES)),
+        "replaces_notice_id": pa.Column(STRING, nullable=True,
+                                        checks=pa.Check.str_matches(r"^\S+ \S+$")),
         "category": pa.Column(STRING, checks=pa.Check.isin(CATEGORIES)),
         "effective_start": pa.Column(UTC_TS),
         "effective_end": pa.Column(UTC_TS, nullable=True),
@@ -223,17 +264,23 @@ def notices_frame(pages: list[tuple[str, list[Any]]], *, location: str, partitio
     rows = [_notice(item, f"page {number} item {position}", url, location, partition)
             for number, (url, items) in enumerate(pages, start=1)
             for position, item in enumerate(items)]
-    fields = [c for c in COLUMNS if c not in ("source", "source_partition")]
+    fields = [c for c in COLUMNS if c not in ("notice_key", "source", "source_partition")]
     raw = pd.DataFrame(rows, columns=[*fields, "last_updated"])
+    effective_start = _utc(raw["effective_start"], "effectiveStart", partition)
+    issued = _utc(raw["issued"], "issued", partition)
+    notice_id = raw["notice_id"].astype(STRING)
     frame = pd.DataFrame({
-        **{c: raw[c].astype(STRING) for c in ("notice_id", "issuer", "fir", "location",
-                                             "classification", "notam_type", "category")},
-        "effective_start": _utc(raw["effective_start"], "effectiveStart", partition),
+        "notice_id": notice_id,
+        "notice_key": notice_keys(notice_id, issued, effective_start),
+        **{c: raw[c].astype(STRING) for c in ("issuer", "fir", "affected_fir", "location",
+                                             "classification", "notam_type",
+                                             "replaces_notice_id", "category")},
+        "effective_start": effective_start,
         "effective_end": _utc(raw["effective_end"], "effectiveEnd", partition),
         "end_estimated": raw["end_estimated"].astype(bool),
         "lower_fl": _flight_level(raw["lower_fl"], "minimumFL", partition),
         "upper_fl": _flight_level(raw["upper_fl"], "maximumFL", partition),
-        "issued": _utc(raw["issued"], "issued", partition),
+        "issued": issued,
         "text": raw["text"].astype(STRING),
         "source_url": raw["source_url"].astype(STRING),
         "source": pd.Series(SOURCE, index=raw.index, dtype=STRING),
@@ -243,8 +290,8 @@ def notices_frame(pages: list[tuple[str, list[Any]]], *, location: str, partitio
     # A NOTAM can be listed twice (on two pages when the list shifts while we page through
     # it): keep the copy updated last.
     newest = (frame.sort_values("last_updated", kind="stable", na_position="first")
-              .drop_duplicates("notice_id", keep="last"))
-    out = newest.drop(columns="last_updated").sort_values("notice_id")
+              .drop_duplicates("notice_key", keep="last"))
+    out = newest.drop(columns="last_updated").sort_values("notice_key")
     return AIRSPACE_NOTICES.validate(out.reset_index(drop=True))
 
 
@@ -255,17 +302,21 @@ def _notice(item: Any, where: str, url: str, location: str, partition: str) -> d
         raise SourceError(SOURCE, partition, f"{where} lacks fields {missing}",
                           "the API's format changed: update pipeline/sources/faa_notam.py")
     issuer = issuer_of(notam["accountId"])
+    number = icao_number(notam["number"], notam.get("series"))
     end = notam.get("effectiveEnd") or PERMANENT
     texts = [notam["text"], *(t.get(key) or "" for t in translations
                               for key in ("simpleText", "formattedText"))]
     permanent = end == PERMANENT
+    affected_fir = notam.get("affectedFIR") or None
     return {
-        "notice_id": f"{issuer} {icao_number(notam['number'], notam.get('series'))}",
+        "notice_id": f"{issuer} {number}",
         "issuer": issuer,
-        "fir": notam.get("affectedFIR") or location,
+        "fir": icao_fir(affected_fir or location),
+        "affected_fir": affected_fir,
         "location": notam.get("icaoLocation") or notam.get("location"),
         "classification": notam.get("classification"),
         "notam_type": notam["type"],
+        "replaces_notice_id": replaced_notice(issuer, number, texts),
         "category": categorize(notam["text"], notam["type"]),
         "effective_start": notam["effectiveStart"],
         "effective_end": None if permanent else end,
@@ -306,6 +357,46 @@ def icao_number(number: str, series: str | None) -> str:
     if series and ICAO_NUMBER.match(number):
         return f"{series}{number}"
     return number
+
+
+def notice_keys(notice_id: pd.Series, issued: pd.Series, effective_start: pd.Series
+                ) -> pd.Series:
+    """A key that next year's notices cannot take: the notice id when its number carries its
+    year ("KICZ A0012/25"), else the id and the UTC year it was issued, or started when the
+    API gives no issue time ("GDJ 11/007 2025", "FDC 3/8210 2023")."""
+    year = issued.dt.year.fillna(effective_start.dt.year).astype("Int64").astype(STRING)
+    dated = notice_id.str.split(" ", n=1).str[1].str.fullmatch(NUMBER_WITH_YEAR.pattern)
+    return notice_id.where(dated.astype(bool), notice_id + " " + year).astype(STRING)
+
+
+def icao_fir(code: str) -> str:
+    """The FIR as ICAO names it: a 4-letter code as it is, an FAA ARTCC identifier through
+    ICAO_FIR_OF_ARTCC; anything else is kept as it is, with one warning per value."""
+    if ICAO_LOCATION.match(code):
+        return code
+    if code in ICAO_FIR_OF_ARTCC:
+        return ICAO_FIR_OF_ARTCC[code]
+    _warn_unknown_fir(code)
+    return code
+
+
+@cache
+def _warn_unknown_fir(code: str) -> None:
+    log.warning("%s: affectedFIR %r is neither a 4-letter ICAO code nor a known ARTCC "
+                "identifier, so fir keeps it as it is. Fix: add its ICAO FIR code to "
+                "ICAO_FIR_OF_ARTCC in pipeline/sources/faa_notam.py", SOURCE, code)
+
+
+def replaced_notice(issuer: str, number: str, texts: list[str]) -> str | None:
+    """The notice a replacement or cancellation names in its ICAO first line: for KICZ's
+    "A0008/23 NOTAMC A0013/19", "KICZ A0013/19" (an office replaces and cancels only its own
+    NOTAMs). Only a first line that starts with the NOTAM's own number is its header."""
+    for text in texts:
+        header = ICAO_HEADER.match(text.lstrip())
+        if (header and header["number"] == number and header["action"] in ("R", "C")
+                and header["target"]):
+            return f"{issuer} {header['target']}"
+    return None
 
 
 def categorize(text: str, notam_type: str | None = None) -> str:

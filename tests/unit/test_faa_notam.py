@@ -7,20 +7,24 @@ import copy
 import json
 import logging
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, table_checksum
 from werkzeug import Request
 from werkzeug import Response as HttpResponse
 from werkzeug.serving import WSGIRequestHandler
 
+from pipeline import store
 from pipeline.config import FAA_NOTAM_API_URL, Settings, credentials_from_env
 from pipeline.demo import notam_replay
 from pipeline.errors import SourceError
 from pipeline.raw import RawRecord, RawZone
 from pipeline.sources import faa_notam
 from pipeline.sources.base import FetchContext, NormalizeContext, Response
+from pipeline.staging import content_sha256, write_parquet
 from pipeline.watchlist import load_watchlist
 
 DAY = date(2025, 11, 21)
@@ -30,8 +34,9 @@ CLIENT_ID = "fdp-test-client-id-4b1d"
 CLIENT_SECRET = "s3cret-NOTAM-value-never-logged"
 KICZ = "KICZ A0012/25"
 COLUMNS = {
-    "notice_id": "string", "issuer": "string", "fir": "string", "location": "string",
-    "classification": "string", "notam_type": "string", "category": "string",
+    "notice_id": "string", "notice_key": "string", "issuer": "string", "fir": "string",
+    "affected_fir": "string", "location": "string", "classification": "string",
+    "notam_type": "string", "replaces_notice_id": "string", "category": "string",
     "effective_start": "datetime64[us, UTC]", "effective_end": "datetime64[us, UTC]",
     "end_estimated": "bool", "lower_fl": "Int64", "upper_fl": "Int64",
     "issued": "datetime64[us, UTC]", "text": "string", "source_url": "string",
@@ -51,10 +56,11 @@ def pages() -> list[dict]:
     return [fixture("SVZM_page-1.json"), fixture("SVZM_page-2.json")]
 
 
-def as_responses(bodies: list[dict], location: str = "SVZM") -> list[Response]:
+def as_responses(bodies: list[dict], location: str = "SVZM", day: date = DAY
+                 ) -> list[Response]:
     return [
         Response(RawRecord(
-            source=faa_notam.SOURCE, partition=f"{DAY}/{location}", fetch_id="f",
+            source=faa_notam.SOURCE, partition=f"{day}/{location}", fetch_id="f",
             request=f"page-{n}", url=f"{FAA_NOTAM_API_URL}/notams",
             params=faa_notam.request_params(location, n),
             status=200, fetched_at=FETCHED_AT.isoformat(), sha256="", bytes=0, file=""),
@@ -63,10 +69,11 @@ def as_responses(bodies: list[dict], location: str = "SVZM") -> list[Response]:
     ]
 
 
-def normalize(bodies: list[dict] | None = None, location: str = "SVZM") -> pd.DataFrame:
+def normalize(bodies: list[dict] | None = None, location: str = "SVZM", day: date = DAY
+              ) -> pd.DataFrame:
     ctx = NormalizeContext(Settings.from_env(), load_watchlist(), frozenset())
-    return faa_notam.normalize(as_responses(pages() if bodies is None else bodies, location),
-                               ctx, DAY, location)
+    return faa_notam.normalize(as_responses(pages() if bodies is None else bodies, location, day),
+                               ctx, day, location)
 
 
 def row(frame: pd.DataFrame, notice_id: str) -> pd.Series:
@@ -182,6 +189,95 @@ def test_issuer_is_the_notam_office(account, issuer):
     assert faa_notam.issuer_of(account) == issuer
 
 
+# --- FIR, key and what a notice replaces ------------------------------------------------
+
+def kzfw() -> dict:
+    """SYNTHETIC answer for KZFW: domestic GDJ 11/007 (affectedFIR ZFW), international
+    KZFW A0101/25 (affectedFIR KZFW) and FDC 5/1234 (no affectedFIR)."""
+    return fixture("KZFW_page-1.json")
+
+
+def test_artcc_and_icao_forms_of_a_fir_are_one_fir():
+    frame = normalize([kzfw()], location="KZFW").set_index("notice_id")
+    assert frame["fir"].to_dict() == {"FDC 5/1234": "KZFW", "GDJ 11/007": "KZFW",
+                                      "KZFW A0101/25": "KZFW"}
+    # the API's own value stays, the FDC NOTAM had none (its fir is the location asked for)
+    assert frame["affected_fir"].fillna("-").to_dict() == {
+        "FDC 5/1234": "-", "GDJ 11/007": "ZFW", "KZFW A0101/25": "KZFW"}
+
+
+@pytest.mark.parametrize(("affected", "fir"), [
+    ("ZFW", "KZFW"), ("ZAU", "KZAU"), ("ZTL", "KZTL"), ("KZFW", "KZFW"),
+    ("ZAN", "PAZA"), ("ZHN", "PHZH"), ("ZSU", "TJZS"), ("ZUA", "PGZU"),
+    ("SVZM", "SVZM"), ("PAZA", "PAZA"),
+])
+def test_icao_fir(affected, fir):
+    assert faa_notam.icao_fir(affected) == fir
+
+
+def test_every_conus_artcc_is_k_and_its_identifier():
+    conus = ["ZAB", "ZAU", "ZBW", "ZDC", "ZDV", "ZFW", "ZHU", "ZID", "ZJX", "ZKC", "ZLA", "ZLC",
+             "ZMA", "ZME", "ZMP", "ZNY", "ZOA", "ZOB", "ZSE", "ZTL"]
+    assert {a: faa_notam.icao_fir(a) for a in conus} == {a: f"K{a}" for a in conus}
+
+
+def test_unknown_artcc_is_kept_and_warned_about_once(caplog):
+    faa_notam._warn_unknown_fir.cache_clear()
+    body = kzfw()
+    for item in body["items"]:
+        notam_of(item)["affectedFIR"] = "ZQQ"
+    with caplog.at_level(logging.WARNING, logger=faa_notam.__name__):
+        firs = [*normalize([body], location="KZFW")["fir"], *normalize([body], "KZFW")["fir"]]
+    assert set(firs) == {"ZQQ"}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "'ZQQ'" in warnings[0] and "ICAO_FIR_OF_ARTCC" in warnings[0]
+
+
+def test_key_adds_the_year_only_to_numbers_without_one():
+    frame = normalize([kzfw()], location="KZFW")
+    assert dict(zip(frame["notice_id"], frame["notice_key"], strict=True)) == {
+        "FDC 5/1234": "FDC 5/1234 2025", "GDJ 11/007": "GDJ 11/007 2025",
+        "KZFW A0101/25": "KZFW A0101/25"}
+
+
+def test_key_takes_the_start_year_when_the_issue_time_is_missing():
+    body = kzfw()
+    domestic = notam_of(body["items"][0])
+    del domestic["issued"]
+    domestic["effectiveStart"] = "2026-01-02T00:00:00.000Z"
+    domestic["effectiveEnd"] = "2026-01-31T23:59:00.000Z"
+    frame = normalize([body], location="KZFW")
+    assert row(frame, "GDJ 11/007").notice_key == "GDJ 11/007 2026"
+
+
+def test_cancellation_and_replacement_name_what_they_end():
+    frame = normalize([fixture("SVZM_cancel-replace.json")], day=date(2025, 11, 23))
+    assert dict(zip(frame["notice_id"], frame["replaces_notice_id"], strict=True)) == {
+        "SVMI A2004/25": "SVMI A2002/25", "SVMI A2005/25": "SVMI A2003/25"}
+    assert frame["notam_type"].tolist() == ["C", "R"]
+    assert normalize()["replaces_notice_id"].isna().all()  # NOTAMN: replaces nothing
+
+
+@pytest.mark.parametrize(("first_line", "replaces"), [
+    ("A0008/23 NOTAMC A0013/19", "KICZ A0013/19"),
+    ("(A0008/23 NOTAMR A0007/23", "KICZ A0007/23"),  # as AFTN messages open
+    ("A0008/23 NOTAMN", None),
+    ("A0009/23 NOTAMC A0013/19", None),  # another NOTAM's header
+    ("E) SEE A0008/23 NOTAMC A0013/19", None),
+])
+def test_replaced_notice_is_read_from_the_first_line(first_line, replaces):
+    text = f"{first_line}\nQ) SVZM/QXXXX/IV/NBO/E/000/999/\nA) SVZM"
+    assert faa_notam.replaced_notice("KICZ", "A0008/23", ["E TEXT", text]) == replaces
+
+
+def test_domestic_notamr_without_a_number_replaces_nothing_known():
+    # The API's ICAO translation of a domestic NOTAM in a captured answer
+    # (batjko/oshkosh-approach, OSH 07/015): "07/015 NOTAMR" names no NOTAM.
+    text = "07/015 NOTAMR\nQ) KZAU/QOBXX/IV/M//000//4359N08833W005\nA) KOSH"
+    assert faa_notam.replaced_notice("OSH", "07/015", [text]) is None
+
+
 def test_empty_answer_gives_an_empty_frame_of_the_schema():
     frame = normalize([fixture("SKED_empty.json")], location="SKED")
     assert frame.empty
@@ -266,6 +362,191 @@ def test_cancellation_is_other_unless_its_text_says_otherwise(text, category):
 
 def test_same_wording_in_a_new_notam_is_not_a_cancellation():
     assert faa_notam.categorize("RWY 10/28 CLSD CANCELLED", "N") == "closure"
+
+
+# --- loaded into DuckDB -----------------------------------------------------------------
+
+def stage(tmp_path: Path, frame: pd.DataFrame, *, reload: str = "") -> store.StagedPartition:
+    """The frame staged as the nightly run stages it; `reload` changes its fingerprint so
+    that the load steps run again on the same rows."""
+    [partition] = frame["source_partition"].unique()
+    path = tmp_path / "staging" / f"{partition.replace('/', '_')}{reload}.parquet"
+    write_parquet(frame, path)
+    return store.StagedPartition(faa_notam.SOURCE, faa_notam.TABLE, partition, str(path),
+                                 len(frame), "raw", content_sha256(frame) + reload)
+
+
+def load(con: duckdb.DuckDBPyConnection, tmp_path: Path, *frames: pd.DataFrame,
+         reload: str = "") -> None:
+    for frame in frames:  # one night after another, as nightly runs would
+        store.load_partitions(con, [stage(tmp_path, frame, reload=reload)], f"run{reload}")
+
+
+def in_force(con: duckdb.DuckDBPyConnection, day: str) -> list[str]:
+    return [n for (n,) in con.execute(
+        "SELECT notice_id FROM airspace_notices_asof(CAST(? AS DATE)) ORDER BY 1", [day]
+    ).fetchall()]
+
+
+def svzm_nights() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """21 Nov: the two SVZM pages. 23 Nov: KICZ A0012/25 still listed, SVMI A2004/25 cancels
+    the permanent A2002/25 and A2005/25 replaces the ILS outage A2003/25 (SYNTHETIC)."""
+    later = fixture("SVZM_cancel-replace.json")
+    later["items"].insert(0, pages()[0]["items"][0])
+    return normalize(), normalize([later], day=date(2025, 11, 23))
+
+
+def test_one_fir_is_one_value_in_the_table(tmp_path):
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        load(con, tmp_path, normalize([kzfw()], location="KZFW"))
+        in_kzfw = con.execute("SELECT notice_id FROM airspace_notices WHERE fir = 'KZFW' "
+                              "ORDER BY 1").fetchall()
+        assert in_kzfw == [("FDC 5/1234",), ("GDJ 11/007",), ("KZFW A0101/25",)]
+        as_given = con.execute("SELECT notice_id, affected_fir FROM airspace_notices "
+                               "ORDER BY 1").fetchall()
+    assert as_given == [("FDC 5/1234", None), ("GDJ 11/007", "ZFW"),
+                        ("KZFW A0101/25", "KZFW")]
+
+
+def next_year() -> dict:
+    """KZFW's answer a year later: the domestic number 11/007 again, issued in 2026
+    (SYNTHETIC)."""
+    later = kzfw()
+    del later["items"][1:]
+    notam = notam_of(later["items"][0])
+    for field in ("issued", "effectiveStart", "effectiveEnd", "lastUpdated"):
+        notam[field] = notam[field].replace("2025-", "2026-")
+    return later
+
+
+def test_same_domestic_number_in_two_years_is_two_notices(tmp_path):
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        load(con, tmp_path, normalize([kzfw()], "KZFW"),
+             normalize([next_year()], "KZFW", day=date(2026, 11, 21)))
+        rows = con.execute("SELECT year(issued), first_seen_partition FROM airspace_notices "
+                           "WHERE notice_id = 'GDJ 11/007' ORDER BY 1").fetchall()
+        assert rows == [(2025, "2025-11-21/KZFW"), (2026, "2026-11-21/KZFW")]
+        assert in_force(con, "2025-11-25") == ["FDC 5/1234", "GDJ 11/007", "KZFW A0101/25"]
+        keys = con.execute("SELECT notice_key FROM airspace_notices "
+                           "WHERE notice_id = 'GDJ 11/007' ORDER BY 1").fetchall()
+    assert keys == [("GDJ 11/007 2025",), ("GDJ 11/007 2026",)]
+
+
+def test_cancellation_on_a_later_night_ends_what_it_names(tmp_path):
+    first, later = svzm_nights()
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        load(con, tmp_path, first)
+        assert "SVMI A2002/25" in in_force(con, "2025-11-24")  # permanent until cancelled
+        load(con, tmp_path, later)
+        before, on, after = (in_force(con, d) for d in ("2025-11-22", "2025-11-23",
+                                                         "2025-11-24"))
+        active = [n for (n,) in con.execute("SELECT notice_id FROM active_airspace_notices")
+                  .fetchall()]
+        ends = con.execute("SELECT notice_key, CAST(ended_at AS VARCHAR), ended_by "
+                           "FROM airspace_notices WHERE ended_at IS NOT NULL ORDER BY 1"
+                           ).fetchall()
+    assert before == ["KICZ A0012/25", "SVMI A2002/25", "SVMI A2003/25"]
+    # in force until the cancellation took effect that day; the cancellation never is
+    assert on == ["KICZ A0012/25", "SVMI A2002/25", "SVMI A2003/25", "SVMI A2005/25"]
+    assert after == ["KICZ A0012/25", "SVMI A2005/25"]
+    assert "SVMI A2002/25" not in active and "SVMI A2004/25" not in active
+    assert ends == [("SVMI A2002/25", "2025-11-23 12:00:00", "SVMI A2004/25"),
+                    ("SVMI A2003/25", "2025-11-23 15:00:00", "SVMI A2005/25")]
+
+
+def table_state(con: duckdb.DuckDBPyConnection) -> str:
+    return table_checksum(con, "(SELECT * EXCLUDE (run_id, loaded_at) FROM airspace_notices)")
+
+
+def test_ends_do_not_depend_on_load_order_and_reruns_change_nothing(tmp_path):
+    first, later = svzm_nights()
+    with store.connect(tmp_path / "forward.duckdb") as con:
+        load(con, tmp_path, first, later)
+        forward = table_state(con)
+    with store.connect(tmp_path / "backfill.duckdb") as con:
+        load(con, tmp_path, later, first)  # the older night backfilled after the newer one
+        backfilled = table_state(con)
+        first_seen = con.execute("SELECT first_seen_partition, source_partition "
+                                 "FROM airspace_notices WHERE notice_id = 'KICZ A0012/25'"
+                                 ).fetchall()
+        ended = in_force(con, "2025-11-24")
+        load(con, tmp_path, later, first, reload="-again")
+        rerun = table_state(con)
+    assert ended == ["KICZ A0012/25", "SVMI A2005/25"]
+    assert backfilled == forward == rerun
+    assert first_seen == [("2025-11-21/SVZM", "2025-11-23/SVZM")]  # newest night's copy
+
+
+def test_cancellation_in_the_same_page_ends_what_it_names(tmp_path):
+    both = fixture("SVZM_cancel-replace.json")
+    both["items"] = [*pages()[1]["items"], *both["items"]]
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        load(con, tmp_path, normalize([both], day=date(2025, 11, 23)))
+        assert in_force(con, "2025-11-24") == ["SVMI A2005/25"]
+
+
+def test_domestic_cancellation_ends_the_notice_of_its_year(tmp_path):
+    # SYNTHETIC: GDJ 11/012 cancels 11/007 in 2026; the 2025 notice with that number stays.
+    later = next_year()
+    cancel = copy.deepcopy(later["items"][0])
+    notam = notam_of(cancel)
+    notam.update(id="NOTAM_1_SYNTHETIC_0104", number="11/012", type="C",
+                 issued="2026-11-10T08:00:00.000Z", effectiveStart="2026-11-10T08:00:00.000Z",
+                 effectiveEnd=None, text="RWY 14/32 CLSD CANCELLED. SYNTHETIC TEST NOTAM.")
+    cancel["properties"]["coreNOTAMData"]["notamTranslation"] = [{
+        "type": "ICAO", "formattedText": "11/012 NOTAMC 11/007\nQ) KZFW/QMRXX/IV/NBO/A/000/999/"
+                                         "3226N09749W005\nA) KGDJ\nB) 2611100800"}]
+    later["items"].append(cancel)
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        load(con, tmp_path, normalize([kzfw()], "KZFW"),
+             normalize([later], "KZFW", day=date(2026, 11, 21)))
+        ends = con.execute("SELECT notice_key, ended_by FROM airspace_notices "
+                           "WHERE notice_id = 'GDJ 11/007' ORDER BY 1").fetchall()
+    assert ends == [("GDJ 11/007 2025", None), ("GDJ 11/007 2026", "GDJ 11/012 2026")]
+
+
+def database_at(path: Path, last_version: int) -> None:
+    """A database as the migrations up to last_version left it."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(store.sql_file("migrations/000_schema_migrations.sql"))
+        for migration in sorted(store.MIGRATIONS_DIR.glob("[0-9]*.sql")):
+            version = int(migration.name[:3])
+            if 0 < version <= last_version:
+                con.execute(migration.read_text(encoding="utf-8"))
+                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                            [version, migration.name, store.utc_now()])
+
+
+def test_migration_keys_existing_notices_and_loads_keep_working(tmp_path):
+    path = tmp_path / "old.duckdb"
+    database_at(path, 12)
+    with duckdb.connect(str(path)) as con:  # rows as the old loader wrote them
+        con.execute(
+            "INSERT INTO airspace_notices (notice_id, issuer, fir, notam_type, category, "
+            "effective_start, issued, text, source_url, source, source_partition, "
+            "first_seen_partition, run_id, loaded_at) VALUES "
+            "('KICZ A0012/25', 'KICZ', 'SVZM', 'N', 'advisory', '2025-11-21 17:43', "
+            " '2025-11-21 18:08', 't', 'https://example.org', 'faa_notam', '2025-11-21/SVZM', "
+            " '2025-11-21/SVZM', 'old', now()), "
+            "('GDJ 11/007', 'GDJ', 'ZFW', 'N', 'closure', '2025-11-03 14:20', "
+            " '2025-11-03 14:20', 't', 'https://example.org', 'faa_notam', '2025-11-10/KZFW', "
+            " '2025-11-10/KZFW', 'old', now()), "
+            "('FDC 4/0001', 'FDC', 'ZAN', 'N', 'other', '2024-12-30 00:00', NULL, 't', "
+            " 'https://example.org', 'faa_notam', '2025-01-02/PAZA', '2025-01-02/PAZA', 'old', "
+            " now())")
+    with store.connect(path) as con:
+        assert "015_notice_keys.sql" in [n for (n,) in con.execute(
+            "SELECT name FROM schema_migrations").fetchall()]
+        migrated = con.execute("SELECT notice_key, fir, affected_fir, ended_at "
+                               "FROM airspace_notices ORDER BY 1").fetchall()
+        load(con, tmp_path, normalize([kzfw()], "KZFW"))  # the next night, as usual
+        gdj = con.execute("SELECT count(*), min(first_seen_partition), min(source_partition), "
+                          "min(affected_fir) FROM airspace_notices "
+                          "WHERE notice_id = 'GDJ 11/007'").fetchall()
+    assert migrated == [("FDC 4/0001 2024", "PAZA", "ZAN", None),
+                        ("GDJ 11/007 2025", "KZFW", "ZFW", None),
+                        ("KICZ A0012/25", "SVZM", "SVZM", None)]
+    assert gdj == [(1, "2025-11-10/KZFW", "2025-11-21/KZFW", "ZFW")]
 
 
 # --- fetch against a local server -------------------------------------------------------

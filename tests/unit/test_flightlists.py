@@ -545,7 +545,7 @@ def test_an_unreadable_file_is_logged_as_failed_and_published(tmp_path, settings
     import_and_load(settings, "run-1", BTS_CSV)
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(FlightListError, match="broken.zip"):
+    with pytest.raises(FlightListError, match=r"broken\.zip"):
         import_and_load(settings, "run-2", broken)
     with store.connect_published(settings) as con:
         failed = con.execute("SELECT \"partition\", status, message FROM load_log "
