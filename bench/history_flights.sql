@@ -60,7 +60,8 @@ SELECT substr(md5(concat_ws('|', 'opensky', icao24, first_seen, coalesce(seen_ca
        NULL::TIMESTAMP AS sched_dep_utc,
        'observed' AS status,
        'bench-history' AS run_id,
-       TIMESTAMP '2000-01-01' AS loaded_at
+       TIMESTAMP '2000-01-01' AS loaded_at,
+       TIMESTAMP '2000-01-01' AS fetched_at
 FROM placed
 WHERE ((origin_watched AND seen_origin IS NOT NULL) OR dest_watched)
   AND source_partition BETWEEN strftime($first_day::DATE, '%Y-%m-%d')

@@ -1,5 +1,6 @@
 -- one successful load per watched airport-day, as the nights would have logged
-INSERT INTO load_log
+INSERT INTO load_log (run_id, source, "partition", rows, raw_sha256, content_sha256,
+                      started_at, finished_at, status, message)
 WITH days AS (
     SELECT unnest(generate_series($first_day::DATE, $last_day::DATE, INTERVAL 1 DAY))::DATE
            AS day

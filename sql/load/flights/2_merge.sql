@@ -3,8 +3,9 @@
 -- other copy waits in flight_copies. A flight keeps its flight_id, and so its flight_date.
 CREATE OR REPLACE TEMP TABLE flight_overlap AS
 SELECT f.flight_id, f.source_partition AS held_by,
-       (f.fetched_at, f.source_partition) < (CAST($fetched_at AS TIMESTAMP), $partition)
-           AS staged_wins
+       -- a row with no fetch time (loaded before it was recorded) is the older one
+       (coalesce(f.fetched_at, TIMESTAMP '-infinity'), f.source_partition)
+           < (CAST($fetched_at AS TIMESTAMP), $partition) AS staged_wins
 FROM flights f
 WHERE f.source = $source
   AND f.flight_date IN (SELECT DISTINCT flight_date FROM staged_flights)

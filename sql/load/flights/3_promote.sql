@@ -10,7 +10,8 @@ WHERE source = $source
       WHERE source = $source
         AND flight_date IN (SELECT DISTINCT flight_date FROM released_flights))
 QUALIFY row_number() OVER (PARTITION BY flight_id
-                           ORDER BY fetched_at DESC, source_partition DESC) = 1;
+                           ORDER BY fetched_at DESC NULLS LAST,
+                                    source_partition DESC) = 1;
 
 INSERT INTO flights BY NAME SELECT * FROM promoted_copies;
 
