@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import argparse
-import json
+import errno
+import math
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-from tqdm import tqdm
-
-from pipeline import nightly, store
+# Only light modules here: `fdp --help` and every usage error must answer at once. The pipeline
+# (pandas, DuckDB, pyarrow, pandera, Airflow, matplotlib) is imported by the command that runs.
 from pipeline.config import Settings, all_credentials_from_env
 from pipeline.errors import PipelineError
-from pipeline.flightlists.importer import FORMATS, import_files
-from pipeline.sources.registry import SOURCES
+from pipeline.sources.registry import SOURCES  # names only: a source's module loads on use
 from pipeline.watchlist import WatchlistError
+
+# pipeline.flightlists.importer.FORMATS, named here so that --help can list them without
+# importing the importer (tests/unit/test_cli.py keeps them equal)
+IMPORT_FORMATS = ("anac-vra", "bts-ontime", "opensky-flightlist")
+SQL_TIMEOUT_S = 60.0
+# Commands that write $FDP_HOME and the DuckDB file: checked writable before they start.
+WRITING_COMMANDS = ("run", "backfill", "import", "rebuild", "publish", "demo")
+# What an OSError that stops a command leaves behind, in the words of its one-line error.
+AFTER_OS_ERROR = {
+    "run": "nothing was loaded",
+    "backfill": "no further day was loaded (rerun to resume)",
+    "import": "nothing was loaded",
+    "rebuild": "nothing was published",
+    "publish": "nothing was published",
+    "report": "no report was written",
+}
 
 EPILOG = """environment:
   FDP_HOME          data folder: raw zone, staging, DuckDB file, Airflow home (default ./data)
@@ -30,7 +45,17 @@ EPILOG = """environment:
   FDP_OPENSKY_API_URL, FDP_OPENSKY_AUTH_URL, FDP_FAA_NOTAM_API_URL,
   FDP_FEDERAL_REGISTER_API_URL, FDP_OPENFLIGHTS_AIRLINES_URL,
   FDP_OURAIRPORTS_AIRPORTS_URL   override base URLs
-  (all settings: README.md, "Configuration")"""
+  (all settings: docs/operations.md, "Configuration")"""
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"not a number of seconds (0 or more): {text!r}")
+    return seconds
 
 
 def _day(text: str) -> date:
@@ -41,6 +66,8 @@ def _day(text: str) -> date:
 
 
 def _sources(text: str) -> tuple[str, ...]:
+    from pipeline import nightly
+
     try:
         return nightly.check_sources(s.strip() for s in text.split(",") if s.strip())
     except ValueError as exc:
@@ -89,7 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sql.add_argument("query", help="the SQL text (tables only: no file or network access)")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                     help="table for people, csv or json (one array of objects) for scripts")
+                     help="table for people (NULL shown as NULL), csv (NULL: empty field) or "
+                     "json (one array of objects; NULL: null, dates and times ISO 8601) for "
+                     "scripts")
+    sql.add_argument("--timeout", type=_seconds, default=SQL_TIMEOUT_S, metavar="SECONDS",
+                     help=f"stop the query after SECONDS (default {SQL_TIMEOUT_S:g}; 0: no "
+                     "limit). Ctrl-C also stops it at once")
 
     importer = commands.add_parser(
         "import", help="import flight-list files (BTS, ANAC VRA, OpenSky) into flights",
@@ -101,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and rows that cannot be read are skipped and listed with file and line.",
     )
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    importer.add_argument("--format", required=True, choices=sorted(FORMATS),
+    importer.add_argument("--format", required=True, choices=IMPORT_FORMATS,
                           help="bts-ontime: BTS Reporting Carrier On-Time Performance; "
                           "anac-vra: ANAC's VRA (Brazil); opensky-flightlist: OpenSky's "
                           "flightlist CSV")
@@ -162,13 +194,55 @@ def main(argv: Sequence[str] | None = None) -> int:
                "status": cmd_status, "demo": cmd_demo, "rebuild": cmd_rebuild,
                "import": cmd_import, "publish": cmd_publish, "report": cmd_report}[args.command]
     try:
+        if args.command in WRITING_COMMANDS:
+            _check_writable(settings)
         return handler(args, settings)
     except (PipelineError, WatchlistError) as exc:
         print(f"fdp {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # what reads our output stopped early: `fdp sql ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no 2nd error at exit
+        return 141  # as for a command that SIGPIPE ended
+    except OSError as exc:  # a folder or disk it cannot write, wherever in the command
+        print(f"fdp {args.command}: error: {_explain_os_error(exc, args.command)}",
+              file=sys.stderr)
+        return 1
+
+
+def _check_writable(settings: Settings) -> None:
+    """Fail before any work, rather than half way through, when a folder the command writes
+    is read-only (DuckDB's own error for that would be a traceback)."""
+    for folder in dict.fromkeys((settings.home, settings.duckdb_path.parent,
+                                 settings.published_path.parent)):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(folder)) from exc
+
+
+def _explain_os_error(exc: OSError, command: str) -> str:
+    if exc.filename is None:  # e.g. pyarrow's errors, which name the file in their text
+        where = exc.strerror or str(exc)
+    elif exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+        where = f"cannot write {exc.filename}: {exc.strerror}"
+    else:
+        where = f"{exc.filename}: {exc.strerror}"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        fix = ("make it writable, or point FDP_HOME (and FDP_DUCKDB, if set) at a folder you "
+               "can write")
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on that disk, then run it again"
+    else:
+        fix = "check the path or address it names, then run it again"
+    outcome = AFTER_OS_ERROR.get(command)
+    return f"{where}; {outcome}. Fix: {fix}" if outcome else f"{where}. Fix: {fix}"
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import nightly
+
     results = nightly.run_night(
         args.date, settings, replay=args.replay, sources=args.sources,
         credentials=all_credentials_from_env(),
@@ -178,6 +252,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from pipeline import nightly
+
     if args.end < args.start:
         raise PipelineError(f"--end {args.end} is before --start {args.start}")
     days = [args.start + timedelta(days=n) for n in range((args.end - args.start).days + 1)]
@@ -196,39 +274,54 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    with store.connect_published(settings) as con:
-        try:
-            frame = con.sql(args.query).df()
-        except duckdb.Error as exc:
-            raise PipelineError(f"query failed: {exc}") from exc
-    if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False)
-    elif args.format == "json":
-        print(frame.to_json(orient="records", date_format="iso"))
-    else:
-        print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    import duckdb
+
+    from pipeline import adhoc_sql, store
+
+    try:
+        with store.connect_published(settings) as con:
+            result = adhoc_sql.fetch_with_limit(con, args.query, args.timeout or math.inf)
+    except duckdb.Error as exc:
+        raise PipelineError(f"query failed: {exc}") from exc
+    except adhoc_sql.QueryTimeout as exc:
+        raise PipelineError(f"{exc}. Fix: give it longer with --timeout SECONDS, e.g. "
+                            f"--timeout {exc.seconds * 10:g}, or --timeout 0 for no limit"
+                            ) from exc
+    except KeyboardInterrupt:
+        print("fdp sql: interrupted (Ctrl-C); the query was stopped", file=sys.stderr)
+        return 130
+    print(adhoc_sql.render(result, args.format))
     return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import adhoc_sql, store
+
     loads = None
     if settings.published_path.exists():
         with store.connect_published(settings) as con:
-            loads = con.sql(store.sql_file("load/status.sql")).df()
+            loads = adhoc_sql.fetch(con, store.sql_file("load/status.sql"))
             [(newest,)] = con.execute("SELECT max(flight_date) FROM flights").fetchall()
-    if loads is None or loads.empty:
+    if loads is None or not loads.rows:
         print(f"{settings.published_path}: nothing loaded yet "
               "(try `fdp run --date YYYY-MM-DD`)")
         return 0
-    print(loads.to_string(index=False))
+    print(adhoc_sql.render_table(loads))
+    status = loads.columns.index("status")
+    failed = sum(row[status] == "failed" for row in loads.rows)
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     behind = f"{(yesterday - newest).days} day(s) behind yesterday" if newest else "no flights"
-    print(f"\nnewest flight day: {newest} ({behind}); "
-          f"failed partitions: {int((loads['status'] == 'failed').sum())}")
+    print(f"\nnewest flight day: {newest} ({behind}); failed partitions: {failed}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from dataclasses import asdict
+
+    from pipeline import store
+    from pipeline.flightlists.importer import import_files
+
     result = import_files(list(args.files), args.format, settings)
     run_id = f"import__{datetime.now(UTC).isoformat()}"
     staged = [store.StagedPartition(**s) for s in result.staged]
@@ -263,6 +356,8 @@ def _print_import_summary(summary: dict) -> None:
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import store
+
     with store.connect(settings.duckdb_path) as con:
         store.rebuild_derived(con)
         [(events,)] = con.execute("SELECT count(*) FROM route_events").fetchall()
@@ -272,6 +367,8 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import store
+
     with store.connect(settings.duckdb_path) as con:
         store.publish(con, settings)
     print(f"published {settings.duckdb_path} -> {settings.published_path}")

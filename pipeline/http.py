@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from oauthlib.oauth2 import BackendApplicationClient
+from oauthlib.oauth2 import BackendApplicationClient, InsecureTransportError, is_secure_transport
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 from urllib3.util.retry import Retry
@@ -33,6 +33,16 @@ class RetryAfterTooLong(Exception):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         super().__init__(f"server asked to retry after {seconds:.0f} s")
+
+
+class PlainHttpTokenUrl(Exception):
+    """The OAuth2 client secret was about to go over plain http. oauthlib allows that only when
+    OAUTHLIB_INSECURE_TRANSPORT is set, which only the tests do, for their loopback servers."""
+
+    def __init__(self, url: str, setting: str) -> None:
+        self.setting = setting
+        super().__init__(f"the token URL {url} is plain HTTP; OAuth2 client credentials are "
+                         "only sent over https")
 
 
 class RateLimitRetry(Retry):
@@ -70,6 +80,13 @@ def send_or_explain(
     the source, the partition and what to do."""
     try:
         return send()
+    except PlainHttpTokenUrl as exc:
+        raise SourceError(source, partition, str(exc),
+                          f"set {exc.setting} to an https:// URL") from exc
+    except InsecureTransportError as exc:  # oauthlib refused to send the token to `url`
+        raise SourceError(source, partition, f"the API URL {url} is plain HTTP; the OAuth2 "
+                          "token is only sent over https",
+                          f"set {url_setting} to an https:// URL") from exc
     except RetryAfterTooLong as exc:
         raise SourceError(source, partition, f"rate limited: {exc}",
                           "the API's quota is spent for now; retry after that time "
@@ -106,14 +123,18 @@ class ClientCredentialsSession:
 
     EXPIRY_MARGIN_S = 60
 
-    def __init__(self, token_url: str, credentials: Credentials, settings: Settings) -> None:
+    def __init__(self, token_url: str, credentials: Credentials, settings: Settings, *,
+                 token_url_setting: str) -> None:
         self._token_url = token_url
+        self._token_url_setting = token_url_setting
         self._credentials = credentials
         self._timeout = settings.http_timeout_s
         client = BackendApplicationClient(client_id=credentials.client_id)
         self.session = configure_session(OAuth2Session(client=client), settings)
 
     def _fetch_token(self) -> None:
+        if not is_secure_transport(self._token_url):  # before the secret leaves this process
+            raise PlainHttpTokenUrl(self._token_url, self._token_url_setting)
         self.session.fetch_token(
             token_url=self._token_url,
             client_id=self._credentials.client_id,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from pipeline import store
+from pipeline.adhoc_sql import QueryResult, fetch, render_table
 from pipeline.config import REPO_ROOT, SQL_DIR, Settings
 
 PAGE = REPO_ROOT / "docs" / "queries.md"
@@ -32,9 +33,10 @@ def section(settings: Settings) -> str:
 
 def _entry(con, path: Path) -> str:
     question, _, body = path.read_text(encoding="utf-8").partition("\n")
-    frame = con.sql(body).df()
-    shown = frame.head(MAX_ROWS).to_string(index=False, max_colwidth=MAX_COLUMN_WIDTH)
-    more = f"\n... {len(frame)} rows in all" if len(frame) > MAX_ROWS else ""
+    result = fetch(con, body)  # rendered as `fdp sql` prints it
+    shown = render_table(QueryResult(result.columns, result.rows[:MAX_ROWS]),
+                         max_width=MAX_COLUMN_WIDTH)
+    more = f"\n... {len(result.rows)} rows in all" if len(result.rows) > MAX_ROWS else ""
     return (f"**{question.removeprefix('-- ')}** (`sql/queries/{path.name}`)\n\n"
             f"```sql\n{body.strip()}\n```\n\n```\n{shown}{more}\n```\n")
 

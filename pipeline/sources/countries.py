@@ -10,8 +10,8 @@ from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
-from babel import Locale
 
+from pipeline.reference.countries import country_names
 from pipeline.sources.base import FetchContext, NormalizeContext, Response
 from pipeline.watchlist import Watchlist
 
@@ -20,9 +20,6 @@ TABLE = "countries"
 SNAPSHOT = True
 PARTITION = "cldr"
 STRING = pd.StringDtype()
-# CLDR's two-letter territories that are not countries (or not ISO's): unknown, outlying
-# Oceania, pseudo-locales, the eurozone, the UN
-NOT_COUNTRIES = frozenset({"ZZ", "QO", "XA", "XB", "EZ", "UN"})
 
 COUNTRIES = pa.DataFrameSchema(
     {
@@ -40,8 +37,7 @@ def partition_keys(watchlist: Watchlist) -> list[str]:
 
 
 def fetch(ctx: FetchContext, day: date, key: str) -> None:
-    names = {code: name for code, name in Locale("en").territories.items()
-             if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES}
+    names = country_names()
     version = importlib.metadata.version("babel")
     with ctx.raw.fetch(SOURCE, PARTITION) as batch:
         batch.add(request="territories", url=f"python-package:babel/{version}",

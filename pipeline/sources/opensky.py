@@ -61,7 +61,7 @@ def client(ctx: FetchContext, partition: str) -> ClientCredentialsSession:
         raise SourceError(SOURCE, partition, "no OpenSky API credentials", CREDENTIALS_FIX)
     settings = ctx.settings
     return ctx.session(SOURCE, lambda: ClientCredentialsSession(
-        settings.opensky_auth_url, credentials, settings))
+        settings.opensky_auth_url, credentials, settings, token_url_setting="FDP_OPENSKY_AUTH_URL"))
 
 
 def fetch(ctx: FetchContext, day: date, airport: str) -> None:

@@ -41,8 +41,8 @@ def night(home: Path, server: FaultServer, **env: str) -> subprocess.CompletedPr
 
 
 def contents(home: Path, database: Path | None = None) -> dict[str, str]:
-    """Table contents without the lineage columns (which name the run)."""
-    tables = {"flights": "(SELECT * EXCLUDE (run_id, loaded_at) FROM flights)",
+    """Table contents without the lineage columns (which name the run and its fetch time)."""
+    tables = {"flights": "(SELECT * EXCLUDE (run_id, loaded_at, fetched_at) FROM flights)",
               "permit_actions": "(SELECT * EXCLUDE (run_id, loaded_at) FROM permit_actions)",
               "carrier_status": "carrier_status"}
     with duckdb.connect(str(database or home / "fdp.duckdb"), read_only=True) as con:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import subprocess
+import sys
+import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fake_opensky import FakeOpenSky
 
+from pipeline import cli
 from pipeline.cli import build_parser, main
 from pipeline.config import Settings
 from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
 
-COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild", "import", "publish")
+COMMANDS = ("run", "backfill", "sql", "status", "demo", "rebuild", "import", "publish", "report")
+# What a command imports when it runs; `fdp --help` and `fdp COMMAND --help` need none of it.
+HEAVY_MODULES = ("pandas", "numpy", "duckdb", "pyarrow", "pandera", "tqdm", "airflow",
+                 "matplotlib", "requests", "babel")
+# A query that would run for hours: 10^12 rows of a cross join.
+SLOW_QUERY = "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b"
 
 
 @pytest.fixture
@@ -154,3 +166,126 @@ def test_sql_before_any_night_says_how_to_get_one(fdp_env, capsys):
     assert main(["publish"]) == 0  # an empty database is published as it is
     assert main(["sql", "select count(*) as n from flights", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[-2:] == ["n", "0"]
+
+
+def test_help_imports_nothing_heavy():
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from pipeline.cli import main\n"
+        f"for argv in [['--help'], *([name, '--help'] for name in {COMMANDS!r})]:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        main(argv)\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert json.loads(loaded) == []
+
+
+def test_import_formats_in_help_are_the_importers():
+    from pipeline.flightlists.importer import FORMATS
+
+    assert tuple(sorted(FORMATS)) == cli.IMPORT_FORMATS
+
+
+@pytest.fixture
+def published(fdp_env, capsys) -> Settings:
+    """An empty database, migrated and published: `fdp sql` has a real file to read."""
+    assert main(["publish"]) == 0
+    capsys.readouterr()
+    return Settings.from_env()
+
+
+TYPED_NULLS = (
+    "SELECT NULL::DATE AS d, NULL::TIMESTAMP AS ts, NULL::INTEGER AS i, NULL::DOUBLE AS x, "
+    "NULL::VARCHAR AS s, NULL::BOOLEAN AS b, DATE '2025-11-21' AS day, "
+    "TIMESTAMP '2025-11-21 17:43:00' AS at, 1.50::DECIMAL(10, 2) AS price, "
+    "170141183460469231731687303715884105727::HUGEINT AS big, 0.5 AS half, 'Iberia' AS name "
+    "UNION ALL SELECT DATE '2025-11-22', NULL, 7, NULL, 'x', true, NULL, NULL, NULL, NULL, "
+    "NULL, NULL"
+)
+
+
+def test_sql_prints_null_as_null_whatever_the_type(published, capsys):
+    assert main(["sql", TYPED_NULLS]) == 0
+    header, rule, first, second = capsys.readouterr().out.splitlines()
+    spans = [match.span() for match in re.finditer("-+", rule)]  # one run of dashes a column
+
+    def cells(line: str) -> list[str]:
+        assert all(line[end:start].strip() == "" for (_, end), (start, _) in
+                   itertools.pairwise(spans))  # nothing between the columns
+        return [line[start:end].strip() for start, end in spans]
+
+    assert cells(header) == ["d", "ts", "i", "x", "s", "b", "day", "at", "price", "big", "half",
+                             "name"]
+    assert cells(first) == ["NULL"] * 6 + [
+        "2025-11-21", "2025-11-21 17:43:00", "1.50", "170141183460469231731687303715884105727",
+        "0.5", "Iberia"]
+    assert cells(second) == ["2025-11-22", "NULL", "7", "NULL", "x", "true"] + ["NULL"] * 6
+    assert second[spans[2][1] - 1] == "7"  # numbers to the right
+    assert first[spans[-1][0]] == "I"  # text to the left
+
+
+def test_sql_csv_leaves_null_empty(published, capsys):
+    assert main(["sql", TYPED_NULLS, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        ",,,,,,2025-11-21,2025-11-21 17:43:00,1.50,170141183460469231731687303715884105727,0.5,"
+        "Iberia",
+        "2025-11-22,,7,,x,true,,,,,,",
+    ]
+
+
+def test_sql_json_writes_null_iso_dates_and_exact_numbers(published, capsys):
+    assert main(["sql", TYPED_NULLS, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    first, second = json.loads(out)
+    assert first == {"d": None, "ts": None, "i": None, "x": None, "s": None, "b": None,
+                     "day": "2025-11-21", "at": "2025-11-21T17:43:00", "price": 1.5,
+                     "big": 170141183460469231731687303715884105727, "half": 0.5,
+                     "name": "Iberia"}
+    assert second["d"] == "2025-11-22" and second["i"] == 7 and second["b"] is True
+    assert '"price": 1.50' in out  # the DECIMAL's digits as they are, not a float's
+
+
+def test_sql_timeout_stops_a_slow_query_and_says_how_to_allow_more(published, capsys):
+    started = time.monotonic()
+    assert main(["sql", SLOW_QUERY, "--timeout", "0.5"]) == 1
+    elapsed = time.monotonic() - started
+    assert 0.5 <= elapsed < 2.5
+    err = capsys.readouterr().err
+    assert err == ("fdp sql: error: the query ran for 0.5 s, its time limit, and was stopped. "
+                   "Fix: give it longer with --timeout SECONDS, e.g. --timeout 5, or --timeout 0 "
+                   "for no limit\n")
+    assert main(["sql", "SELECT 42 AS answer", "--timeout", "0.5", "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "answer\n42\n"  # the connection is usable after it
+
+
+def test_sql_timeout_must_be_seconds(capsys):
+    for bad in ("-1", "soon", "inf"):
+        with pytest.raises(SystemExit) as usage:
+            build_parser().parse_args(["sql", "select 1", "--timeout", bad])
+        assert usage.value.code == 2
+        assert "not a number of seconds (0 or more)" in capsys.readouterr().err
+
+
+def test_plain_http_token_url_is_one_line_naming_the_setting(httpserver, fdp_env, monkeypatch,
+                                                              capsys):
+    sky = FakeOpenSky(httpserver)
+    for key, value in sky.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT")
+    assert main(["run", "--date", "2025-11-20", "--sources", "opensky"]) == 1
+    err = capsys.readouterr().err
+    assert "is plain HTTP; OAuth2 client credentials are only sent over https. Fix: set " \
+           "FDP_OPENSKY_AUTH_URL to an https:// URL" in err
+    assert sky.token_requests == []
+
+
+def test_sql_piped_into_head_stops_quietly(published):
+    fdp = Path(sys.executable).with_name("fdp")
+    process = subprocess.Popen([str(fdp), "sql", "SELECT range AS n FROM range(1000000)"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().split() == ["n"]
+    process.stdout.close()  # as `head -1` does
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == ""

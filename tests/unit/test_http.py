@@ -1,13 +1,21 @@
-"""HTTP layer and OpenSky fetch against a real local server: retries, rate limits, OAuth2."""
+"""HTTP layer and OpenSky fetch against a real local server: retries, rate limits, OAuth2 (and
+its refusal to send secrets over plain http)."""
 
 from __future__ import annotations
 
 import logging
+import ssl
 import time
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fake_opensky import CLIENT_SECRET, FakeOpenSky
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from pipeline.config import Settings, credentials_from_env
@@ -149,3 +157,59 @@ def test_unreachable_api_names_the_setting_to_check(sky, monkeypatch):
                                           r"http://127.0.0.1:9/api/flights/departure.*"
                                           r"FDP_OPENSKY_API_URL"):
         fetch(Settings.from_env())
+
+
+def test_plain_http_token_url_is_refused_before_the_secret_is_sent(sky, monkeypatch):
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT")  # as outside the tests
+    with pytest.raises(SourceError) as refused:
+        fetch(Settings.from_env())
+    assert str(refused.value) == (
+        f"opensky 2025-11-20/SVMI: the token URL {sky.auth_url} is plain HTTP; OAuth2 client "
+        "credentials are only sent over https. Fix: set FDP_OPENSKY_AUTH_URL to an https:// URL")
+    assert sky.token_requests == [] and sky.api_requests == []
+
+
+@pytest.fixture
+def https_server(tmp_path, monkeypatch) -> Iterator[HTTPServer]:
+    """A second local server, speaking TLS with a self-signed certificate for localhost that
+    requests is told to trust (REQUESTS_CA_BUNDLE)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "localhost.pem", tmp_path / "localhost.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
+    server = HTTPServer(host="localhost", ssl_context=context)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_plain_http_api_url_gets_no_token(https_server, httpserver, fdp_env, monkeypatch):
+    secure, plain = FakeOpenSky(https_server), FakeOpenSky(httpserver)
+    for key, value in secure.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT")
+    monkeypatch.setenv("FDP_OPENSKY_API_URL", plain.api_url)
+    with pytest.raises(SourceError) as refused:
+        fetch(Settings.from_env())
+    assert secure.auth_url.startswith("https://") and len(secure.token_requests) == 1
+    assert plain.api_requests == []  # the token never went over plain http
+    assert str(refused.value) == (
+        f"opensky 2025-11-20/SVMI: the API URL {plain.api_url}/flights/departure is plain HTTP; "
+        "the OAuth2 token is only sent over https. Fix: set FDP_OPENSKY_API_URL to an https:// "
+        "URL")

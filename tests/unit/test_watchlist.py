@@ -1,0 +1,105 @@
+"""Watchlist files are checked whole: every mistake is named with its file and what to write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.watchlist import DEFAULT_WATCHLIST, Watchlist, WatchlistError, load_watchlist
+
+GOOD = 'countries = ["VE"]\nairports = ["SVMI"]\nfirs = ["SVZM"]\nterms = ["Venezuela"]\n'
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write_watchlist(text: str) -> Path:
+        path = tmp_path / "watchlist.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write_watchlist
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(WatchlistError) as error:
+        load_watchlist(path)
+    message = str(error.value)
+    assert message.startswith(f"watchlist {path}: ") and "\n" not in message
+    return message.removeprefix(f"watchlist {path}: ")
+
+
+def test_default_and_good_files_load(write):
+    default = load_watchlist(DEFAULT_WATCHLIST)
+    assert "VE" in default.countries and "SVMI" in default.airports
+    relaxed = write('countries = ["ve", "EU"]\nairports = [" svmi", "SVMI"]\n'
+                    'firs = ["svzm"]\nterms = ["Venezuela", " "]\n')
+    assert load_watchlist(relaxed) == Watchlist(countries=("EU", "VE"), airports=("SVMI",),
+                                                firs=("SVZM",), terms=("Venezuela",))
+
+
+def test_unknown_key_suggests_the_nearest(write):
+    assert error_of(write(GOOD + 'airprots = ["SKBO"]\n')) == (
+        "unknown key 'airprots' (did you mean 'airports'?); known keys: countries, airports, "
+        "firs, terms")
+    assert error_of(write(GOOD + 'fir = ["SKED"]\nnotes = "mine"\n')) == (
+        "unknown keys 'fir' (did you mean 'firs'?), 'notes'; known keys: countries, airports, "
+        "firs, terms")
+
+
+@pytest.mark.parametrize(("written", "hint"), [
+    ("Venezuela", 'write "VE" (Venezuela)'),
+    ("venezuela ", 'write "VE" (Venezuela)'),
+    ("Colombai", 'write "CO" (Colombia)'),
+    ("UK", 'write "GB" (United Kingdom)'),
+    ("VEN", 'write "VE" (Venezuela)'),
+    ("AN", 'write "CW" (Curaçao) or "SX" (Sint Maarten) or "BQ" (Caribbean Netherlands)'),
+    ("XQ", 'write its two-letter code, e.g. "VE" for Venezuela'),
+])
+def test_a_country_that_is_not_a_code_gets_its_code(write, written, hint):
+    path = write(GOOD.replace('countries = ["VE"]', f'countries = ["CO", "{written}"]'))
+    assert error_of(path) == (
+        f"countries: '{written}' is not an ISO 3166-1 alpha-2 code; {hint}")
+
+
+def test_airports_and_firs_must_be_icao_codes(write):
+    path = write(GOOD.replace('["SVMI"]', '["SVMI", "MIA"]').replace('["SVZM"]', '["SVZM1"]'))
+    assert error_of(path) == (
+        "airports: 'MIA' is not a 4-letter ICAO code; write one like \"SVMI\"; "
+        "firs: 'SVZM1' is not a 4-letter ICAO code; write one like \"SVZM\"")
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('airports = "SVMI"',
+     "'airports' must be a list: write airports = [\"SVMI\"], not airports = \"SVMI\""),
+    ('airports = "SVMI, SVMC"',
+     "'airports' must be a list: write airports = [\"SVMI\", \"SVMC\"], not airports = "
+     "\"SVMI, SVMC\""),
+    ("airports = 12",
+     "'airports' must be a list of strings in quotes, e.g. airports = [\"SVMI\", \"SKBO\"]; "
+     "it is a number"),
+    ("airports = [\"SVMI\", 12]",
+     "'airports' must hold strings in quotes, e.g. airports = [\"SVMI\", \"SKBO\"]; it holds "
+     "a number (12)"),
+    ("[airports]\nSVMI = true",
+     "'airports' must be a list of strings in quotes, e.g. airports = [\"SVMI\", \"SKBO\"]; "
+     "it is a table"),
+])
+def test_wrong_types_say_what_to_write(write, line, problem):
+    assert error_of(write('countries = ["VE"]\n' + line + "\n")) == problem
+
+
+def test_no_airport_and_every_problem_at_once(write):
+    assert error_of(write('countries = ["Venezuela"]\nterms = "Venezuela"\nairports = []\n')) \
+        == ("'terms' must be a list: write terms = [\"Venezuela\"], not terms = \"Venezuela\"; "
+            "countries: 'Venezuela' is not an ISO 3166-1 alpha-2 code; write \"VE\" "
+            "(Venezuela); list at least one airport under 'airports', e.g. airports = "
+            "[\"SVMI\", \"SKBO\"]")
+
+
+def test_fdp_prints_the_problem_on_one_line(write, fdp_env, monkeypatch, capsys):
+    monkeypatch.setenv("FDP_WATCHLIST", str(write(GOOD + 'airprots = ["SKBO"]\n')))
+    assert main(["run", "--date", "2025-11-20", "--replay"]) == 1
+    assert capsys.readouterr().err == (
+        f"fdp run: error: watchlist {fdp_env.parent / 'watchlist.toml'}: unknown key 'airprots' "
+        "(did you mean 'airports'?); known keys: countries, airports, firs, terms\n")
