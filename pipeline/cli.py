@@ -317,18 +317,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     import json
-    from dataclasses import asdict
 
-    from pipeline import store
-    from pipeline.flightlists.importer import import_files
+    from pipeline.flightlists.importer import import_and_load
 
-    result = import_files(list(args.files), args.format, settings)
     run_id = f"import__{datetime.now(UTC).isoformat()}"
-    staged = [store.StagedPartition(**s) for s in result.staged]
-    with store.connect(settings.duckdb_path) as con:
-        loaded = store.load_partitions(con, staged, run_id)
-        store.publish(con, settings)
-    summary = {**result.summary, "loaded": [asdict(r) for r in loaded]}
+    summary = import_and_load(list(args.files), args.format, settings, run_id)
     if args.json:
         print(json.dumps(summary, default=str))
     else:
@@ -337,10 +330,15 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_import_summary(summary: dict) -> None:
+    for skipped in summary["skipped"]:
+        print(f"skipped {skipped}")
     print(f"{summary['rows_read']} rows read, {summary['rows_staged']} loaded "
           f"({', '.join(f'{n} {k}' for k, n in summary['rows_by_status'].items())}) "
           f"into {len(summary['loaded'])} partition(s); days touched: "
           f"{len(summary['days_touched'])}")
+    for result in summary["loaded"]:
+        if result["message"]:
+            print(f"{result['partition']}: {result['message']}")
     for kind in ("bad_rows", "duplicates", "warnings"):
         issues = summary[kind]
         if issues["count"]:
@@ -389,9 +387,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_results(day: date, results: list[dict]) -> None:
+    """One line a partition, and under it what a user should know although it loaded: a
+    registry edit with problems, a download carried forward, flights merged."""
     for result in results:
         print(f"{day} {result['source']} {result['partition']}: "
               f"{result['rows']} rows {result['status']}")
+        if result["message"]:
+            print(f"  {result['message']}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from fake_opensky import FakeOpenSky
 
 from pipeline import cli
 from pipeline.cli import build_parser, main
-from pipeline.config import Settings
+from pipeline.config import DEFAULT_REGISTRY, Settings
 from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
 
@@ -289,3 +289,20 @@ def test_sql_piped_into_head_stops_quietly(published):
     process.stdout.close()  # as `head -1` does
     assert process.wait(timeout=60) == 141
     assert process.stderr.read() == ""
+
+
+def test_run_says_what_to_know_about_a_night_that_loaded(fdp_env, monkeypatch, tmp_path, capsys):
+    """A registry edit with problems does not stop the night; the output says why the last
+    good copy was used, and how to fix it."""
+    registry = tmp_path / "permit_actions.csv"
+    registry.write_bytes(DEFAULT_REGISTRY.read_bytes())
+    monkeypatch.setenv("FDP_REGISTRY", str(registry))
+    assert main(["run", "--date", "2025-11-20", "--sources", "permit_registry"]) == 0
+    registry.write_text(registry.read_text(encoding="utf-8").replace(
+        "2025-11-26,,2025-11-26", "2025-11-26,2025-11-01,2025-11-26", 1), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["run", "--date", "2025-11-20", "--replay", "--sources", "permit_registry"]) == 0
+    out = capsys.readouterr().out
+    assert "2025-11-20 permit_registry registry:" in out
+    assert "column end_date: 2025-11-01 is before effective_date 2025-11-26" in out
+    assert "Fix: correct those rows, then rerun the night" in out
