@@ -167,8 +167,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             _copy_durably(writer, candidate)
         except OSError as exc:  # a full or read-only disk: the loads stay committed
             raise PipelineError(
-                f"publishing failed: cannot write {exc.filename or candidate} "
-                f"({exc.strerror or exc}). {writer} keeps everything loaded so far; readers "
+                f"publishing failed: cannot write {candidate} ({exc.strerror or exc}). "
+                f"{writer} keeps everything loaded so far; readers "
                 f"still see the previous published copy. Fix: free space in (or make "
                 f"writable) {published.parent}, then run `fdp publish`") from exc
         failpoints.hit("publish")

@@ -139,3 +139,46 @@ def test_read_only_folder_met_half_way_names_it_and_loads_nothing(
         assert line.startswith(f"fdp run: error: cannot write {home}/staging/")
     assert line.endswith(f"Read-only file system; nothing was loaded. {FIX.strip()}")
     assert loads_and_flights(home / "fdp.duckdb") == before
+
+
+# $1: folder to mount a tmpfs on, $2: folder whose contents it starts with, $3: bytes free
+# beyond them; then the command
+MOUNT_NEARLY_FULL = """set -e
+used=$(du -sb "$2" | cut -f1)
+mount -t tmpfs -o size=$((used + $3)) tmpfs "$1"
+cp -a "$2"/. "$1"/
+shift 3
+exec "$@"
+"""
+
+
+def test_a_full_disk_at_publish_says_what_was_committed_and_fdp_publish_recovers(
+        unshare, loaded_home, tmp_path, monkeypatch):
+    """The night loads into fdp.duckdb, then the published copy does not fit: one line says
+    the load is kept, readers still see the night before, and `fdp publish` (the fix) works
+    once there is room."""
+    home = tmp_path / "home"
+    shutil.copytree(loaded_home, home)
+    monkeypatch.setenv("FDP_HOME", str(home))
+    write_demo_raw(Settings.from_env(), load_scenario(), date(2025, 11, 21), date(2025, 11, 21))
+    published = home / "published"
+    shutil.copytree(published, tmp_path / "published-before")  # what the tmpfs starts with
+    done = subprocess.run(
+        [unshare, "-rm", "sh", "-c", MOUNT_NEARLY_FULL, "sh", str(published),
+         str(tmp_path / "published-before"),
+         str(256 * 1024), FDP, "run", "--date", "2025-11-21", "--replay"],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    line = done.stderr.splitlines()[-1]  # after the demo's "no OpenFlights copy" warning
+    assert line.startswith(f"fdp run: error: publishing failed: cannot write {published}/")
+    assert (f"(No space left on device). {home / 'fdp.duckdb'} keeps everything loaded so far; "
+            "readers still see the previous published copy. Fix: free space in (or make "
+            f"writable) {published}, then run `fdp publish`") in line
+    day = "SELECT count(*) FROM flights WHERE flight_date = DATE '2025-11-21'"
+    with duckdb.connect(str(home / "fdp.duckdb"), read_only=True) as con:
+        assert con.execute(day).fetchone()[0] > 0  # committed
+    with duckdb.connect(str(published / "fdp.duckdb"), read_only=True) as con:
+        assert con.execute(day).fetchone()[0] == 0  # the night before, whole
+    assert main(["publish"]) == 0  # the fix, followed, with room again
+    with duckdb.connect(str(published / "fdp.duckdb"), read_only=True) as con:
+        assert con.execute(day).fetchone()[0] > 0
