@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install system-deps demo airflow test lint lock clean bench
+.PHONY: help install system-deps demo airflow test test-fast lint lock clean bench
 
 help:
 	@echo "make demo   run the nightly DAG through Airflow over the bundled synthetic replay"
 	@echo "make airflow  the Airflow UI without Docker (standalone, SQLite) with the DAGs loaded"
-	@echo "make test   ruff + the whole test suite (unit, local-HTTP integration, dag.test)"
+	@echo "make test   ruff + the whole test suite (unit, local-HTTP integration, dag.test,"
+	@echo "            a real scheduler): what CI runs"
+	@echo "make test-fast  ruff + the unit tests not marked slow (about a minute): the edit loop"
 	@echo "make bench  throughput, nightly cost and memory at global scale (up to 10 min; not in test)"
 	@echo "make lock   re-resolve requirements.lock (and the image's requirements-docker.lock)"
 	@echo "make clean  remove .venv and ./data"
@@ -53,6 +55,10 @@ lint: install
 
 test: install lint system-deps
 	$(BIN)/pytest
+
+# The edit loop: unit tests only, without those marked slow (pyproject.toml, markers).
+test-fast: install lint
+	$(BIN)/pytest tests/unit -m "not slow" -q
 
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 \

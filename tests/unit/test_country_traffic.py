@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from pipeline import store
+
+pytestmark = pytest.mark.slow  # see `make test-fast`
 
 START = date(2025, 1, 6)
 AIRPORTS = {"AAAA": "VE", "BBBB": "CO", "CCCC": "CO", "DDDD": "BR"}

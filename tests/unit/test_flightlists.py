@@ -442,6 +442,7 @@ ROWS, CHUNK = 200_000, 10_000
 BOUND = 48 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_a_bts_month_is_streamed_in_bounded_memory(tmp_path):
     header_line, template_line = BTS_CSV.read_text(encoding="utf-8").splitlines()[:2]
     header, template = (next(csv.reader([line])) for line in (header_line, template_line))

@@ -21,6 +21,8 @@ from pipeline.config import Settings
 from pipeline.demo.runner import write_demo_raw
 from pipeline.demo.synthetic import load_scenario
 
+pytestmark = pytest.mark.slow  # see `make test-fast`
+
 FDP = str(Path(sys.executable).with_name("fdp"))
 # $1: folder to make read-only, $2: folder whose contents it starts with; then the command
 MOUNT_READ_ONLY = """set -e

@@ -8,6 +8,8 @@ import pytest
 
 from pipeline import store
 
+pytestmark = pytest.mark.slow  # see `make test-fast`
+
 START = date(2025, 1, 6)  # a Monday
 HUB_ROUTES = [("HUB", "AAAA", f"Z{n:03d}") for n in range(12)]  # background traffic at AAAA
 

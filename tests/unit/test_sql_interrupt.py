@@ -15,6 +15,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import Settings
 
+pytestmark = pytest.mark.slow  # see `make test-fast`
+
 FDP = Path(sys.executable).with_name("fdp")
 SLOW_QUERY = "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
