@@ -112,8 +112,8 @@ def fetch(ctx: FetchContext, day: date, key: str) -> None:
             return
         if previous is None:
             raise RegistryError(str(path), problems)
-        log.warning("%s %s: %s", SOURCE, PARTITION, note)
-        # the carried copy keeps its own fetch time: the registry is that old
+        # The note reaches the user with the load (nightly.unusable_notes). The carried copy
+        # keeps its own fetch time: the registry is that old.
         batch.add(request=CARRIED, url=previous.url, params={}, status=200,
                   body=ctx.raw.read(previous), fetched_at=datetime.fromisoformat(
                       previous.fetched_at), note=f"copy read {previous.fetched_at}, carried "
