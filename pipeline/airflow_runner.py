@@ -23,12 +23,13 @@ REFERENCE_DAG_ID = "reference_data_weekly"
 def airflow_env(settings: Settings, dag_test: bool = True) -> dict[str, str]:
     """Defaults for an embedded Airflow; values the user already set win. `dag_test` adds what
     in-process dag.test() runs want; a long-running Airflow keeps the DAGs' retries."""
+    home = Path(os.environ.setdefault("AIRFLOW_HOME", str(settings.home / "airflow")))
     defaults = {
-        "AIRFLOW_HOME": str(settings.home / "airflow"),
+        "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "FDP_HOME": str(settings.home),
-    }
+    } | home_paths(home)
     if dag_test:
         defaults |= {
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # task logs would bury the summary
@@ -37,6 +38,19 @@ def airflow_env(settings: Settings, dag_test: bool = True) -> dict[str, str]:
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     return {key: os.environ[key] for key in defaults}
+
+
+def home_paths(home: Path) -> dict[str, str]:
+    """The settings Airflow writes into airflow.cfg as absolute paths under its home when it
+    first creates the file. Given here from the current home, so a moved data folder keeps
+    using its own metadata database and logs, not the ones at the old place."""
+    return {
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__LOGGING__DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY":
+            str(home / "logs" / "dag_processor"),
+    }
 
 
 def prepare_airflow(log_path: Path) -> None:
@@ -64,14 +78,26 @@ def load_dag(dag_id: str = NIGHTLY_DAG_ID) -> Any:
 
 
 def run_dag(dag: Any, run_after: datetime, conf: dict[str, Any]) -> Any:
-    """One run of the DAG through Airflow (dag.test), covering the interval before run_after."""
-    return dag.test(logical_date=run_after, run_conf=conf)
+    """Run the DAG in this process (dag.test) for its last complete data interval before
+    `run_after`, dated as the scheduler and `airflow backfill create` date that interval's run
+    (DagRunInfo.interval): logical date = interval start, run after = interval end. A backfill
+    then takes it for that interval's run, and leaves the next interval's date free."""
+    from unittest import mock
+
+    from airflow.sdk import timezone
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    timetable = coerce_to_core_timetable(dag.timetable)
+    interval = timetable.infer_manual_data_interval(run_after=timezone.coerce_datetime(run_after))
+    # dag.test() has no data-interval argument: it infers the interval of a manual run as the
+    # one *ending* at the logical date. Have it use the scheduler's interval for this run.
+    with mock.patch.object(type(timetable), "infer_manual_data_interval", return_value=interval):
+        return dag.test(logical_date=interval.start, run_after=interval.end, run_conf=conf)
 
 
 def run_night(dag: Any, day: date, conf: dict[str, Any]) -> Any:
-    """One DAG run whose data interval is the UTC day `day`; returns the finished DagRun.
-
-    A manual run's interval is the last complete one before it, so it runs "after" the day."""
+    """One DAG run whose data interval is the UTC day `day` (logical date `day` 00:00 UTC);
+    returns the finished DagRun."""
     run = run_dag(dag, datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC), conf)
     if run.data_interval_start.date() != day:
         raise RuntimeError(f"DAG run covered {run.data_interval_start}, expected {day}")

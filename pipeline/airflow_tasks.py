@@ -1,12 +1,15 @@
 """What each task of the nightly DAG does, as functions of plain values. The DAG file only
-wires these; everything Airflow-specific the pipeline needs (connections) is here."""
+wires these; everything Airflow-specific the pipeline needs (connections) is here.
+
+Every DAG file imports this module, and Airflow imports the DAG file again at each task start:
+pipeline.nightly (pandas, pandera, DuckDB, every source) is imported inside the functions, so
+that costs only the tasks that use it (tests/integration/test_dag_import.py keeps it so)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from pipeline import nightly
 from pipeline.config import Credentials, Settings, credentials_from_env
 from pipeline.raw import RawZone
 from pipeline.sources.base import FetchContext
@@ -34,8 +37,13 @@ def credentials(source: str) -> Credentials | None:
     return credentials_from_env(source)
 
 
-def plan_partitions(data_interval_start: datetime, sources: list[str], replay: bool
+def plan_partitions(data_interval_start: datetime | None, sources: list[str], replay: bool
                     ) -> list[dict]:
+    from pipeline import nightly
+
+    if data_interval_start is None:  # `airflow dags trigger` without a logical date
+        raise ValueError("this DAG run has no data interval, so no UTC day to run: trigger it "
+                         "with a logical date, or use `airflow backfill create` for past days")
     settings = Settings.from_env()
     watchlist = load_watchlist(settings.watchlist_path)
     today = None if replay else datetime.now(UTC).date()  # what live sources can still answer
@@ -45,6 +53,8 @@ def plan_partitions(data_interval_start: datetime, sources: list[str], replay: b
 
 
 def fetch(partition: dict, replay: bool) -> dict:
+    from pipeline import nightly
+
     part = nightly.Partition(**partition)
     settings = Settings.from_env()
     secrets = {} if replay else {part.source: credentials(part.source)}
@@ -54,12 +64,16 @@ def fetch(partition: dict, replay: bool) -> dict:
 
 
 def normalize(partition: dict) -> dict:
+    from pipeline import nightly
+
     settings = Settings.from_env()
     watchlist = load_watchlist(settings.watchlist_path)
     return nightly.normalize_partition(nightly.Partition(**partition), settings, watchlist)
 
 
 def load(staged: list[dict], run_id: str) -> list[dict]:
+    from pipeline import nightly
+
     return nightly.load_night(staged, Settings.from_env(), run_id)
 
 

@@ -31,6 +31,8 @@ for url_variable in ("FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_FAA_NOT
                      "FDP_FEDERAL_REGISTER_API_URL", "FDP_OPENFLIGHTS_AIRLINES_URL",
                      "FDP_OURAIRPORTS_AIRPORTS_URL"):
     os.environ[url_variable] = "http://127.0.0.1:9/no-server-in-this-test"
+SESSION_AIRFLOW_VARIABLES = {key: value for key, value in os.environ.items()
+                             if key.startswith("AIRFLOW")}
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # (source, fault, outcome, rows lost): filled by tests/faults, printed at the end of the run
@@ -78,6 +80,19 @@ def fdp_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FDP_HTTP_BACKOFF", "0.01")
     monkeypatch.setenv("FDP_HTTP_RETRIES", "3")
     return home
+
+
+@pytest.fixture(autouse=True)
+def airflow_variables_stay_in_their_test():
+    """airflow_env() (fdp demo, also in session fixtures) sets Airflow's settings in
+    os.environ, where Airflow reads them, among them this session's metadata database: after
+    each test, back to the session's own, so that no later test's subprocess with an Airflow
+    home of its own inherits them."""
+    yield
+    for key in [key for key in os.environ if key.startswith("AIRFLOW")]:
+        if key not in SESSION_AIRFLOW_VARIABLES:
+            del os.environ[key]
+    os.environ.update(SESSION_AIRFLOW_VARIABLES)
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,30 @@ rows land in a DuckDB file on disk, a second run changes nothing, and replay nee
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import load_fixture, table_checksum
 from fake_opensky import CLIENT_ID, CLIENT_SECRET, FakeOpenSky
 
-from pipeline.airflow_runner import REFERENCE_DAG_ID, load_dag, run_dag, run_night
+from pipeline.airflow_runner import (
+    NIGHTLY_DAG_ID,
+    REFERENCE_DAG_ID,
+    load_dag,
+    run_dag,
+    run_night,
+)
+from pipeline.airflow_tasks import plan_partitions
 from pipeline.config import Settings
 from pipeline.sources.opensky import day_window
 
 DAY = date(2025, 11, 20)
+START_DATE = date(2025, 11, 1)  # the nightly DAG's; no test runs this night
 
 
 @pytest.fixture
@@ -74,6 +86,36 @@ def test_one_night_fetches_normalizes_and_loads(night, monkeypatch):
         ("permit_registry", "registry", "loaded", 79)]
     report = Settings.from_env().reports_dir / "2025-11-20" / "report.html"  # the report task's
     assert "Data of 2025-11-20: 2 partitions (opensky)" in report.read_text()
+
+
+def backfill_would_run(first: date, last: date) -> list[str]:
+    """The logical dates `airflow backfill create --dry-run` would run for these nights."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    done = subprocess.run([airflow, "backfill", "create", "--dag-id", NIGHTLY_DAG_ID, "--dry-run",
+                           "--from-date", first.isoformat(), "--to-date", last.isoformat()],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    attempted = done.stdout.split("Runs to be attempted:")[1]
+    return re.findall(r"\d{4}-\d{2}-\d{2}", attempted)
+
+
+def test_a_night_is_dated_as_the_scheduler_and_backfill_date_it(night):
+    run = run_night(load_dag(), DAY, {"replay": False})
+
+    midnight = datetime.combine(DAY, time(0), tzinfo=UTC)
+    assert run.logical_date == midnight
+    assert (run.data_interval_start, run.data_interval_end) == (midnight,
+                                                                midnight + timedelta(days=1))
+    # `airflow backfill create` takes it for the night's run (and runs only the other nights)
+    would_run = backfill_would_run(START_DATE, DAY)
+    assert START_DATE.isoformat() in would_run and DAY.isoformat() not in would_run
+
+
+def test_a_run_without_a_day_says_how_to_give_it_one(fdp_env):
+    # `airflow dags trigger` without a logical date makes a run with no data interval
+    with pytest.raises(ValueError, match="trigger it with a logical date, or use `airflow "
+                                         "backfill create`"):
+        plan_partitions(None, ["opensky"], replay=True)
 
 
 def test_same_night_twice_leaves_identical_tables(night):
