@@ -9,6 +9,7 @@ from time import monotonic
 from tqdm import tqdm
 
 from pipeline import airflow_runner, store
+from pipeline.adhoc_sql import fetch, render_table
 from pipeline.config import Settings
 from pipeline.demo.federal_register_replay import write_federal_register_replay
 from pipeline.demo.notam_replay import write_notam_replay
@@ -20,11 +21,13 @@ from pipeline.sources import airlines, airports, countries, permit_registry
 from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
+MAX_COLUMN_WIDTH = 60  # a long cell (a notice's text, a note) is cut, as in docs/queries.md
 SUMMARY_QUERIES = (
     ("Flights per UTC day", "queries/flights_per_day.sql"),
     ("Last day each airline flew to/from Venezuela", "queries/last_flight_per_carrier.sql"),
     ("Flights per airline per day (Venezuela)", "queries/carriers_per_day.sql"),
-    ("Carriers not allowed to fly to Venezuela today", "queries/suspended_in_venezuela.sql"),
+    ("Carriers not allowed to fly to Venezuela on 5 Dec 2025",
+     "queries/suspended_in_venezuela.sql"),
     ("Airspace notices in force on 25 Nov 2025", "queries/airspace_notices_on_day.sql"),
     ("Route events to and from Venezuela", "queries/route_suspensions.sql"),
 )
@@ -84,7 +87,7 @@ def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: dat
 def _print_summary(settings: Settings) -> None:
     with store.connect_published(settings) as con:
         for title, query in SUMMARY_QUERIES:
-            frame = con.sql(store.sql_file(query)).df()
-            print(f"== {title}  (sql/{query})\n{frame.to_string(index=False)}\n")
+            table = render_table(fetch(con, store.sql_file(query)), max_width=MAX_COLUMN_WIDTH)
+            print(f"== {title}  (sql/{query})\n{table}\n")
     print("Query it yourself: .venv/bin/fdp sql \"select * from flights limit 5\"  "
           "(the flight observations in this demo are SYNTHETIC)")

@@ -1,6 +1,6 @@
--- The official status history of every carrier in Venezuela, act by act.
-SELECT carrier_icao, status, valid_from, valid_to, authority, action_id,
-       last_flight_before, first_flight_after
+-- The official status history of every carrier in Venezuela, act by act, and what ended each status.
+SELECT coalesce(carrier_icao, carrier_name) AS carrier, status, valid_from, valid_to,
+       authority, action_id, ended_by, last_flight_before
 FROM carrier_status
 WHERE jurisdiction_country = 'VE'
-ORDER BY carrier_icao, valid_from;
+ORDER BY carrier, valid_from;
