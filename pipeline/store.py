@@ -24,6 +24,10 @@ MIGRATIONS_DIR = SQL_DIR / "migrations"
 DERIVE_DIR = SQL_DIR / "derive"
 CHECKS_DIR = SQL_DIR / "checks"
 VIEWS_DIR = SQL_DIR / "views"
+# Tables whose load steps take all of a night's changed partitions of one source at once
+# ($partitions, $staging_paths, $fetched_ats): one pass over the table a night, not one per
+# partition. The other tables load partition by partition ($partition, $staging_path).
+BATCHED_TABLES = frozenset({"flights"})
 # A migration holding this line changes what the derived tables hold: existing databases get
 # them rebuilt once it is applied.
 REBUILD_MARK = "-- rebuilds: derived tables"
@@ -262,12 +266,12 @@ def load_partitions(
     """Load every staged partition and rebuild the derived tables in ONE transaction: readers
     see the night before or the night after, and a failure leaves the tables as they were."""
     started_at = utc_now()
-    results: list[LoadResult] = []
+    results: dict[StagedPartition, LoadResult] = {}
     con.begin()
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")  # see sql/derive
-        for part in staged:
-            results.append(_load_one(con, part, run_id, started_at))
+        for group in _groups(staged):
+            results |= _load_group(con, group, run_id, started_at)
             failpoints.hit("load")
         derive(con)
         con.commit()
@@ -280,44 +284,74 @@ def load_partitions(
                 f"changed: {exc}. load_log has a 'failed' row for each partition"
             ) from exc
         raise
+    return [results[part] for part in staged]
+
+
+def _groups(staged: list[StagedPartition]) -> list[list[StagedPartition]]:
+    """The partitions loaded together: a batched table's partitions of one source, in one
+    group; any other partition alone."""
+    groups: dict[tuple[str, str], list[StagedPartition]] = {}
+    singles = []
+    for part in staged:
+        if part.table in BATCHED_TABLES:
+            groups.setdefault((part.table, part.source), []).append(part)
+        else:
+            singles.append([part])
+    return [*groups.values(), *singles]
+
+
+def _load_group(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition], run_id: str,
+                started_at: datetime) -> dict[StagedPartition, LoadResult]:
+    """Replace the rows of the group's partitions whose content changed since their last good
+    load (the others are left untouched: 'unchanged'), and log each partition."""
+    changed = [part for part in parts if not _unchanged(con, part)]
+    merges = _replace_rows(con, changed, run_id) if changed else {}
+    results = {}
+    for part in parts:
+        status = "loaded" if part in changed else "unchanged"
+        merged, merge_note = merges.get(part.partition, (0, ""))
+        message = "; ".join(m for m in (part.note, merge_note) if m)
+        _log(con, part, run_id, started_at, status, part.rows, message, merged)
+        results[part] = LoadResult(part.source, part.partition, part.rows, status, merged,
+                                   message)
     return results
 
 
-def _load_one(
-    con: duckdb.DuckDBPyConnection, part: StagedPartition, run_id: str, started_at: datetime
-) -> LoadResult:
+def _unchanged(con: duckdb.DuckDBPyConnection, part: StagedPartition) -> bool:
     keys = {"source": part.source, "partition": part.partition}
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses new work
     previous = con.execute(sql_file("load/last_good_load.sql"), keys).fetchall()
-    merged, message = 0, part.note
-    if previous == [(part.content_sha256,)]:
-        status = "unchanged"
-    else:
-        status = "loaded"
-        merged, merge_note = _replace_rows(con, part, run_id, keys)
-        message = "; ".join(m for m in (part.note, merge_note) if m)
-    _log(con, part, run_id, started_at, status, part.rows, message, merged)
-    return LoadResult(part.source, part.partition, part.rows, status, merged, message)
+    return previous == [(part.content_sha256,)]
 
 
-def _replace_rows(con: duckdb.DuckDBPyConnection, part: StagedPartition, run_id: str,
-                  keys: dict[str, str]) -> tuple[int, str]:
-    """Run the table's load steps (sql/load/<table>/N_*.sql, in order); returns what its
-    summary.sql, if any, says was merged with other partitions' rows."""
-    if not Path(part.staging_path).exists():
-        raise FileNotFoundError(f"{part.source} {part.partition}: staged file "
-                                f"{part.staging_path} is gone; rerun its normalize step")
+def _replace_rows(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition], run_id: str
+                  ) -> dict[str, tuple[int, str]]:
+    """Run the table's load steps (sql/load/<table>/N_*.sql, in order) for the partitions,
+    all at once for a batched table; returns, by partition, what its summary.sql (if any)
+    says was merged with other partitions' rows."""
+    for part in parts:
+        if not Path(part.staging_path).exists():
+            raise FileNotFoundError(f"{part.source} {part.partition}: staged file "
+                                    f"{part.staging_path} is gone; rerun its normalize step")
     loaded_at = utc_now()
-    params = {**keys, "staging_path": part.staging_path, "run_id": run_id,
-              "loaded_at": loaded_at, "fetched_at": part.fetched_at or loaded_at}
-    folder = SQL_DIR / "load" / part.table
+    first = parts[0]
+    params = {
+        "source": first.source, "partition": first.partition, "run_id": run_id,
+        "staging_path": first.staging_path, "loaded_at": loaded_at,
+        "fetched_at": first.fetched_at or loaded_at,
+        # a batched table's steps take the whole group
+        "partitions": [p.partition for p in parts],
+        "staging_paths": [p.staging_path for p in parts],
+        "fetched_ats": [p.fetched_at or loaded_at.isoformat() for p in parts],
+    }
+    folder = SQL_DIR / "load" / first.table
     for path in sorted(folder.glob("[0-9]_*.sql")):
         run_sql(con, path, params)
     summary = folder / "summary.sql"
     if not summary.exists():
-        return 0, ""
-    [(merged, message)] = con.execute(summary.read_text(encoding="utf-8")).fetchall()
-    return int(merged), message or ""
+        return {}
+    rows = con.execute(summary.read_text(encoding="utf-8")).fetchall()
+    return {partition: (int(merged), message or "") for partition, merged, message in rows}
 
 
 def _log(

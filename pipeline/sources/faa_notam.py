@@ -409,7 +409,10 @@ def categorize(text: str, notam_type: str | None = None) -> str:
 
 
 def _utc(values: pd.Series, field: str, partition: str) -> pd.Series:
+    not_text = values.dropna().map(lambda v: not isinstance(v, str))
     try:
+        if not_text.any():  # a number would be read as an epoch by a later pandas: refuse it
+            raise TypeError(f"{values[not_text.index[not_text]].iloc[0]!r} is not text")
         return pd.to_datetime(values, utc=True, format="ISO8601").astype(UTC_TS)
     except (ValueError, TypeError) as exc:
         raise SourceError(SOURCE, partition, f"{field} is not an ISO 8601 time ({exc})",

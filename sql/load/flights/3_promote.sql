@@ -1,4 +1,4 @@
--- A flight the partition held and no longer gives, that another partition gave too: the
+-- A flight those partitions held and no longer give, that another partition gave too: the
 -- newest waiting copy takes its place, so nothing another partition still lists is lost.
 CREATE OR REPLACE TEMP TABLE promoted_copies AS
 SELECT *
