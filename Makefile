@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install system-deps demo airflow test test-fast lint lock clean bench
+.PHONY: help install system-deps demo airflow test test-fast lint lock clean bench bench-detect
 
 help:
 	@echo "make demo   run the nightly DAG through Airflow over the bundled synthetic replay"
@@ -15,6 +15,7 @@ help:
 	@echo "            a real scheduler): what CI runs"
 	@echo "make test-fast  ruff + the unit tests not marked slow (about a minute): the edit loop"
 	@echo "make bench  throughput, nightly cost and memory at global scale (up to 10 min; not in test)"
+	@echo "make bench-detect  route-suspension alerts on real 2001 US flights: how right, how fast"
 	@echo "make lock   re-resolve requirements.lock (and the image's requirements-docker.lock)"
 	@echo "make clean  remove .venv and ./data"
 
@@ -49,6 +50,10 @@ airflow: install
 # The benchmark (bench/README.md): BENCH_ARGS="--scale 0.1 --days 3" for a quick run.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The detection benchmark (bench/README.md): fetches its real dev set once with `npm pack`.
+bench-detect: install
+	$(BIN)/python -m bench.detect
 
 lint: install
 	$(BIN)/ruff check .

@@ -22,6 +22,7 @@ from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
 MAX_COLUMN_WIDTH = 60  # a long cell (a notice's text, a note) is cut, as in docs/queries.md
+WHOLE_LINES = {"queries/why_routes_stopped.sql"}  # one sentence a row: never cut
 SUMMARY_QUERIES = (
     ("Flights per UTC day", "queries/flights_per_day.sql"),
     ("Last day each airline flew to/from Venezuela", "queries/last_flight_per_carrier.sql"),
@@ -30,6 +31,7 @@ SUMMARY_QUERIES = (
      "queries/suspended_in_venezuela.sql"),
     ("Airspace notices in force on 25 Nov 2025", "queries/airspace_notices_on_day.sql"),
     ("Route events to and from Venezuela", "queries/route_suspensions.sql"),
+    ("Why those routes stopped, as known on 5 Dec 2025", "queries/why_routes_stopped.sql"),
 )
 
 
@@ -87,7 +89,8 @@ def write_demo_raw(settings: Settings, scenario: Scenario, start: date, end: dat
 def _print_summary(settings: Settings) -> None:
     with store.connect_published(settings) as con:
         for title, query in SUMMARY_QUERIES:
-            table = render_table(fetch(con, store.sql_file(query)), max_width=MAX_COLUMN_WIDTH)
+            width = None if query in WHOLE_LINES else MAX_COLUMN_WIDTH
+            table = render_table(fetch(con, store.sql_file(query)), max_width=width)
             print(f"== {title}  (sql/{query})\n{table}\n")
     print("Query it yourself: .venv/bin/fdp sql \"select * from flights limit 5\"  "
           "(the flight observations in this demo are SYNTHETIC)")

@@ -1,25 +1,45 @@
--- route_events: started, suspended and resumed, judged against each route's own schedule.
+-- route_events: started, suspended and resumed, judged against each route's own schedule and
+-- history, and the official acts known by each day.
 --
--- Suspended. After a route's last flight L, each following day g is evidence only if data
--- was loaded that day and neither airport had a data hole (its whole traffic far below its
--- baseline: a coverage gap or a closure, not this route's decision). On each evidence day
--- the route "should" have flown rate(weekday(g)) times, where rate is its mean number of
--- flights on that weekday over the 28 days up to L. If it still flew, zero flights in the
--- gap would have probability P = exp(-sum of those expectations) (Poisson). The suspension
--- is detected on the first day P <= 0.05 (confidence = 1 - P), using only data up to that
--- day; its event_date is L + 1. A daily route is flagged after about 3 silent days, a
--- weekly one after about 3 silent weeks. Routes with fewer than 3 flights in those 28 days
--- are not judged.
+-- Suspended. After a route's last flight L, each following day g is evidence of a stop only if
+-- data was loaded that day, neither airport had a data hole (its whole traffic far below its
+-- baseline: a coverage gap or a closure, not this route's decision), and the route had no
+-- cancelled flight that day (a cancelled flight means the route is still scheduled: a storm,
+-- not a decision). On an evidence day, the chance that a route still flying shows no flight is
+-- its own: the share of that weekday's evidence days without a flight over the 8 weeks up to
+-- L, smoothed ((days without + 0.5) / (days + 1): never 0, and 0.5 / 9 for a route that flew
+-- every such day). P, the product over the evidence days so far, is the chance of a silence
+-- this long if the route still flies. (The two directions of a service are not pooled: they
+-- pause together, for the same reasons, so their silences are not independent evidence.)
+-- The suspension is detected on the first day g on which either:
+--   * P <= 1e-4, g is at least 4 days after L, and the silence is longer than any the route
+--     came back from in the 13 weeks up to L (at most 7 days are asked for); or
+--   * an act known by g (announced_date, else effective_date) names the carrier in the
+--     country of either airport (revoked, suspended, banned, restricted; or the airline's own
+--     voluntary_suspension, for a route to or from that country), taking effect from 14 days
+--     before L to 7 days after g, and the route has missed at least a day it usually flies
+--     (P <= 0.5): the act is the evidence; or
+--   * a country-wide act (no carrier: suspended, banned) likewise, for a route to or from
+--     that country, with P <= 0.25 and at least 2 days after L.
+-- Its confidence is 1 - P, its event_date L + 1. Routes with fewer than 3 flights in the 28
+-- days up to L are not judged.
 -- Resumed. The first flight after a detected suspension.
 -- Started. A flight on a route with none in the 365 days before (and data for at least
 -- 28 of them), confirmed by a second flight within 14 days (detected on that day).
 --
 -- Incremental: only routes that flew in the 120 days before the first touched day, and only
--- their gaps still open on that day, are recomputed.
+-- their gaps still open on that day, are recomputed. A changed act touches the day a week
+-- before it takes effect (sql/load/permit_actions), so the gaps it can support are judged again.
+
+CREATE TEMP TABLE IF NOT EXISTS acts_changed_from (d DATE);  -- sql/load/permit_actions
+
 CREATE OR REPLACE TEMP TABLE route_window AS
-SELECT min(d) - 120 AS lo, min(d) AS gap_from,
-       (SELECT min(flight_date) FROM route_daily) AS data_start
-FROM touched_dates;
+WITH since AS (
+    SELECT least((SELECT min(d) FROM touched_dates), (SELECT min(d) FROM acts_changed_from))
+        AS d
+)
+SELECT d - 120 AS lo, d AS gap_from, (SELECT min(flight_date) FROM route_daily) AS data_start
+FROM since;
 
 CREATE OR REPLACE TEMP TABLE affected_routes AS
 SELECT DISTINCT r.carrier_icao, r.origin_icao, r.dest_icao
@@ -87,70 +107,142 @@ LEFT JOIN airport_last_day d ON d.airport_icao = g.dest_icao
 -- data on that flight's day). So only the gaps still open on it are judged again.
 WHERE g.next_flight IS NULL OR g.next_flight >= w.gap_from;
 
--- each gap's baseline: flights per weekday over the 28 days up to its last flight (only for
--- gaps with at least one day to judge: the others cannot be suspensions)
-CREATE OR REPLACE TEMP TABLE gap_rates AS
-WITH days AS (
-    SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
-           unnest(generate_series(greatest(j.last_flight - 27, w.data_start), j.last_flight,
-                                  INTERVAL 1 DAY))::DATE AS day
-    FROM judged_gaps j, route_window w
-    WHERE j.judged_until > j.last_flight
-)
-SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.last_flight, isodow(d.day) AS weekday,
-       avg(coalesce(r.flights, 0)) AS rate,
-       sum(coalesce(r.flights, 0)) AS flights,
-       count(*) AS days
-FROM days d
-LEFT JOIN route_daily r
-  ON r.carrier_icao = d.carrier_icao AND r.origin_icao = d.origin_icao
- AND r.dest_icao = d.dest_icao AND r.flight_date = d.day
-GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE gap_baseline AS
-SELECT carrier_icao, origin_icao, dest_icao, last_flight,
-       sum(flights) AS baseline_flights,
-       sum(flights) * 7.0 / sum(days) AS baseline_weekly_flights
-FROM gap_rates GROUP BY ALL;
-
 -- per airport and day: data was loaded, and whether it was a hole (far below its baseline)
 CREATE OR REPLACE TEMP TABLE airport_evidence AS
 SELECT t.airport_icao, t.flight_date,
        coalesce(t.baseline >= 10 AND t.flights < 0.2 * t.baseline, false) AS hole
 FROM airport_traffic_daily t, route_window w
-WHERE t.flight_date > w.lo - 365;
+WHERE t.flight_date > w.lo - 365 - 91;
 
-CREATE OR REPLACE TEMP TABLE gap_detection AS
+-- each judged gap's history: the 13 weeks up to its last flight, day by day, with whether the
+-- day is evidence (as above). Only gaps with at least one day to judge: the others cannot be
+-- suspensions.
+CREATE OR REPLACE TEMP TABLE gap_history AS
+WITH days AS (
+    SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
+           unnest(generate_series(greatest(j.last_flight - 90, w.data_start), j.last_flight,
+                                  INTERVAL 1 DAY))::DATE AS day
+    FROM judged_gaps j, route_window w
+    WHERE j.judged_until > j.last_flight
+)
+SELECT d.*, coalesce(r.flights, 0) AS flights, coalesce(r.cancelled, 0) AS cancelled,
+       (o.airport_icao IS NOT NULL OR a.airport_icao IS NOT NULL)
+           AND NOT coalesce(o.hole, false) AND NOT coalesce(a.hole, false) AS evidence
+FROM days d
+LEFT JOIN route_daily r
+  ON r.carrier_icao = d.carrier_icao AND r.origin_icao = d.origin_icao
+ AND r.dest_icao = d.dest_icao AND r.flight_date = d.day
+LEFT JOIN airport_evidence o ON o.airport_icao = d.origin_icao AND o.flight_date = d.day
+LEFT JOIN airport_evidence a ON a.airport_icao = d.dest_icao AND a.flight_date = d.day;
+
+-- the chance of a day without a flight, per gap and weekday, over the 8 weeks up to L
+CREATE OR REPLACE TEMP TABLE gap_weekdays AS
+SELECT carrier_icao, origin_icao, dest_icao, last_flight, isodow(day) AS weekday,
+       (count(*) FILTER (WHERE flights = 0 AND cancelled = 0) + 0.5) / (count(*) + 1.0)
+           AS silent_share
+FROM gap_history
+WHERE evidence AND day > last_flight - 56
+GROUP BY ALL;
+
+-- per gap: its baseline (flights in the 28 days up to L) and the longest silence the route came
+-- back from in the 13 weeks up to L (counted from the window's start if it first flew later)
+CREATE OR REPLACE TEMP TABLE gap_baseline AS
+WITH flown AS (
+    SELECT carrier_icao, origin_icao, dest_icao, last_flight,
+           day - lag(day) OVER (PARTITION BY carrier_icao, origin_icao, dest_icao, last_flight
+                                ORDER BY day) - 1 AS silence_before
+    FROM gap_history WHERE flights > 0
+),
+silences AS (
+    SELECT carrier_icao, origin_icao, dest_icao, last_flight,
+           coalesce(max(silence_before), 0) AS longest_between_flights
+    FROM flown GROUP BY ALL
+)
+SELECT h.carrier_icao, h.origin_icao, h.dest_icao, h.last_flight,
+       sum(h.flights) FILTER (WHERE h.day > h.last_flight - 28) AS baseline_flights,
+       sum(h.flights) FILTER (WHERE h.day > h.last_flight - 28) * 7.0
+           / count(*) FILTER (WHERE h.day > h.last_flight - 28) AS baseline_weekly_flights,
+       greatest(any_value(s.longest_between_flights),
+                min(h.day) FILTER (WHERE h.flights > 0) - min(h.day)) AS longest_past_silence
+FROM gap_history h
+JOIN silences s USING (carrier_icao, origin_icao, dest_icao, last_flight)
+GROUP BY ALL;
+
+-- per gap: from which day an act supports a stop (see the rules above): one naming the carrier,
+-- or one for the whole country, in the country of either airport
+CREATE OR REPLACE TEMP TABLE gap_acts AS
+SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
+       min(greatest(coalesce(a.announced_date, a.effective_date), a.effective_date - 7))
+           FILTER (WHERE a.carrier_icao IS NOT NULL) AS carrier_act_from,
+       min(greatest(coalesce(a.announced_date, a.effective_date), a.effective_date - 7))
+           FILTER (WHERE a.carrier_icao IS NULL) AS country_act_from
+FROM judged_gaps j
+JOIN airports o ON o.airport_icao = j.origin_icao
+JOIN airports d ON d.airport_icao = j.dest_icao
+JOIN permit_actions a
+  ON a.jurisdiction_country IN (o.country, d.country)
+ AND a.effective_date >= j.last_flight - 14
+ AND coalesce(a.end_date, DATE '9999-12-31') > j.last_flight
+ AND ((a.carrier_icao = j.carrier_icao
+       AND (a.action IN ('revoked', 'suspended', 'banned', 'restricted')
+            -- an airline's own suspension concerns its service to or from the country
+            OR (a.action = 'voluntary_suspension' AND o.country <> d.country)))
+      -- a country-wide act concerns flights to or from the country (a border closure, a
+      -- ban on a neighbour's flights), not its domestic flights, nor its airspace rules
+      OR (a.carrier_icao IS NULL AND a.carrier_name IS NULL
+          AND a.action IN ('suspended', 'banned') AND o.country <> d.country))
+WHERE j.judged_until > j.last_flight
+GROUP BY ALL;
+
+-- each judged day of each gap: log P so far
+CREATE OR REPLACE TEMP TABLE gap_days AS
 WITH spine AS (
-    SELECT j.*, unnest(generate_series(j.last_flight + 1, j.judged_until, INTERVAL 1 DAY))::DATE
-           AS day
+    SELECT j.*, b.longest_past_silence,
+           unnest(generate_series(j.last_flight + 1, j.judged_until, INTERVAL 1 DAY))::DATE
+               AS day
     FROM judged_gaps j
     JOIN gap_baseline b USING (carrier_icao, origin_icao, dest_icao, last_flight)
     WHERE b.baseline_flights >= 3 AND j.judged_until > j.last_flight
 ),
 evidence AS (
     SELECT s.*,
-           CASE WHEN (o.airport_icao IS NOT NULL OR d.airport_icao IS NOT NULL)
-                 AND NOT coalesce(o.hole, false) AND NOT coalesce(d.hole, false)
-                THEN coalesce(r.rate, 0) ELSE 0 END AS expected
+           CASE WHEN (o.airport_icao IS NOT NULL OR a.airport_icao IS NOT NULL)
+                 AND NOT coalesce(o.hole, false) AND NOT coalesce(a.hole, false)
+                 AND coalesce(r.cancelled, 0) = 0
+                THEN ln(coalesce(w.silent_share, 1)) ELSE 0 END AS log_p_day
     FROM spine s
     LEFT JOIN airport_evidence o ON o.airport_icao = s.origin_icao AND o.flight_date = s.day
-    LEFT JOIN airport_evidence d ON d.airport_icao = s.dest_icao AND d.flight_date = s.day
-    LEFT JOIN gap_rates r
+    LEFT JOIN airport_evidence a ON a.airport_icao = s.dest_icao AND a.flight_date = s.day
+    LEFT JOIN route_daily r
       ON r.carrier_icao = s.carrier_icao AND r.origin_icao = s.origin_icao
-     AND r.dest_icao = s.dest_icao AND r.last_flight = s.last_flight
-     AND r.weekday = isodow(s.day)
-),
-cumulative AS (
-    SELECT *, exp(-sum(expected) OVER (
-               PARTITION BY carrier_icao, origin_icao, dest_icao, last_flight ORDER BY day))
-               AS p_still_flying
-    FROM evidence
+     AND r.dest_icao = s.dest_icao AND r.flight_date = s.day
+    LEFT JOIN gap_weekdays w
+      ON w.carrier_icao = s.carrier_icao AND w.origin_icao = s.origin_icao
+     AND w.dest_icao = s.dest_icao AND w.last_flight = s.last_flight
+     AND w.weekday = isodow(s.day)
+)
+SELECT *, sum(log_p_day) OVER (PARTITION BY carrier_icao, origin_icao, dest_icao, last_flight
+                               ORDER BY day) AS log_p
+FROM evidence;
+
+CREATE OR REPLACE TEMP TABLE gap_detection AS
+WITH decided AS (
+    SELECT g.*,
+           CASE WHEN g.day >= a.carrier_act_from AND g.log_p <= ln(0.5) THEN 'carrier act'
+                WHEN g.day >= a.country_act_from AND g.log_p <= ln(0.25)
+                     AND g.day - g.last_flight >= 2 THEN 'country act'
+                WHEN g.log_p <= ln(1e-4) AND g.day - g.last_flight >= 4
+                     AND g.day - g.last_flight >= least(g.longest_past_silence + 1, 7)
+                    THEN 'silence'
+           END AS evidence
+    FROM gap_days g
+    LEFT JOIN gap_acts a USING (carrier_icao, origin_icao, dest_icao, last_flight)
 )
 SELECT carrier_icao, origin_icao, dest_icao, last_flight, any_value(next_flight) AS next_flight,
-       min(day) AS detected_on, arg_min(p_still_flying, day) AS p_at_detection
-FROM cumulative
-WHERE p_still_flying <= 0.05
+       min(day) AS detected_on, arg_min(exp(log_p), day) AS p_at_detection,
+       arg_min(evidence, day) AS evidence
+FROM decided
+WHERE evidence IS NOT NULL
 GROUP BY ALL;
 
 DELETE FROM route_events e
@@ -160,20 +252,24 @@ WHERE e.carrier_icao = c.carrier_icao AND e.origin_icao = c.origin_icao
   AND e.dest_icao = c.dest_icao
   AND coalesce(e.last_flight_date, e.event_date) >= c.since;
 
-INSERT INTO route_events
-SELECT d.carrier_icao, d.origin_icao, d.dest_icao, 'suspended', d.last_flight + 1,
-       d.last_flight, d.detected_on, b.baseline_weekly_flights, 1 - d.p_at_detection
+INSERT INTO route_events BY NAME
+SELECT d.carrier_icao, d.origin_icao, d.dest_icao, 'suspended' AS event_type,
+       d.last_flight + 1 AS event_date, d.last_flight AS last_flight_date, d.detected_on,
+       b.baseline_weekly_flights, 1 - d.p_at_detection AS confidence, d.evidence
 FROM gap_detection d
 JOIN gap_baseline b USING (carrier_icao, origin_icao, dest_icao, last_flight)
-UNION ALL
-SELECT d.carrier_icao, d.origin_icao, d.dest_icao, 'resumed', d.next_flight,
-       d.last_flight, d.next_flight, b.baseline_weekly_flights, 1.0
+UNION ALL BY NAME
+SELECT d.carrier_icao, d.origin_icao, d.dest_icao, 'resumed' AS event_type,
+       d.next_flight AS event_date, d.last_flight AS last_flight_date,
+       d.next_flight AS detected_on, b.baseline_weekly_flights, 1.0 AS confidence,
+       NULL AS evidence
 FROM gap_detection d
 JOIN gap_baseline b USING (carrier_icao, origin_icao, dest_icao, last_flight)
 WHERE d.next_flight IS NOT NULL
-UNION ALL
-SELECT g.carrier_icao, g.origin_icao, g.dest_icao, 'started', g.flight_date, NULL,
-       g.next_flight, NULL, 1 - exp(-1)
+UNION ALL BY NAME
+SELECT g.carrier_icao, g.origin_icao, g.dest_icao, 'started' AS event_type,
+       g.flight_date AS event_date, NULL AS last_flight_date, g.next_flight AS detected_on,
+       NULL AS baseline_weekly_flights, 1 - exp(-1) AS confidence, NULL AS evidence
 FROM route_gaps g
 JOIN (SELECT carrier_icao, origin_icao, dest_icao, min(last_flight) AS since
       FROM judged_gaps GROUP BY ALL) c USING (carrier_icao, origin_icao, dest_icao)
@@ -183,3 +279,5 @@ WHERE g.flight_date >= c.since
   AND g.flight_date - 28 >= w.data_start
   AND g.flight_date >= w.lo  -- a route first seen before the window started earlier
   AND g.next_flight - g.flight_date <= 13;
+
+DELETE FROM acts_changed_from;

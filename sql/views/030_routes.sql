@@ -26,7 +26,8 @@ CREATE OR REPLACE VIEW route_changes AS
 SELECT e.event_date, e.event_type, e.carrier_icao, l.name AS carrier_name,
        e.origin_icao, o.name AS origin_name, o.country AS origin_country,
        e.dest_icao, d.name AS dest_name, d.country AS dest_country,
-       e.last_flight_date, e.detected_on, e.baseline_weekly_flights, e.confidence
+       e.last_flight_date, e.detected_on, e.baseline_weekly_flights, e.confidence,
+       e.evidence
 FROM route_events e
 LEFT JOIN airlines l
   ON l.airline_icao = e.carrier_icao

@@ -20,14 +20,20 @@ def con(tmp_path):
         yield connection
 
 
-def add_flights(con, route, days, per_day=1):
+def add_flights(con, route, days, per_day=1, status="observed"):
     carrier, origin, dest = route
-    rows = [(f"{carrier}{origin}{dest}{day}{n}", day, carrier, origin, dest)
+    rows = [(f"{carrier}{origin}{dest}{day}{n}{status}", day, carrier, origin, dest, status)
             for day in days for n in range(per_day)]
     con.executemany(
         "INSERT INTO flights (flight_id, source, source_partition, flight_date, carrier_icao, "
         "origin_icao, dest_icao, status, run_id, loaded_at) "
-        "VALUES (?, 'test', 'p', ?, ?, ?, ?, 'observed', 't', now())", rows)
+        "VALUES (?, 'test', 'p', ?, ?, ?, ?, ?, 't', now())", rows)
+
+
+def add_airports(con, countries: dict[str, str]) -> None:
+    con.executemany("INSERT INTO airports (airport_icao, name, country, lat, lon, "
+                    "source_partition, run_id, loaded_at) VALUES (?, ?, ?, 0, 0, 'p', 't', now())",
+                    [(code, code, country) for code, country in countries.items()])
 
 
 def days(first: int, last: int, weekdays=range(1, 8)) -> list[date]:
@@ -61,7 +67,9 @@ WEEKLY = ("WKL", "AAAA", "CCCC")
 def test_daily_route_that_stops_is_suspended_within_days(con):
     background(con)
     add_flights(con, DAILY, days(0, 59))
-    assert events(con, DAILY) == [("suspended", d(60), d(59), d(62))]  # 3 silent days
+    # each silent day's chance if it still flew: 0.5 / 9 (it flew on every such day); four
+    # silent days (P ~ 1e-5) are needed, and enough
+    assert events(con, DAILY) == [("suspended", d(60), d(59), d(63))]
 
 
 def test_daily_route_missing_two_days_is_not_news(con):
@@ -81,13 +89,15 @@ def test_weekly_route_that_stops_is_flagged_after_three_missed_weeks(con):
     add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))  # last Wednesday: day 51
     [(kind, event_date, last, detected)] = events(con, WEEKLY)
     assert (kind, event_date, last) == ("suspended", d(52), d(51))
-    assert detected == d(51 + 21)  # the third missed Wednesday: P = exp(-3) <= 0.05
+    # the third missed Wednesday: P = (0.5/9)^3 x (8.5/9)^18 ~ 6e-5 <= 1e-4, and longer than
+    # the 6 days it always came back from
+    assert detected == d(51 + 21)
 
 
 def test_a_day_without_any_data_is_no_evidence(con):
     background(con, skip=(61, 62, 63))  # nothing at all loaded on those days
     add_flights(con, DAILY, days(0, 59))
-    assert events(con, DAILY) == [("suspended", d(60), d(59), d(65))]
+    assert events(con, DAILY) == [("suspended", d(60), d(59), d(66))]  # evidence: 60, 64-66
 
 
 def test_an_airport_whose_whole_traffic_vanished_is_a_hole_not_a_suspension(con):
@@ -100,8 +110,63 @@ def test_an_airport_whose_whole_traffic_vanished_is_a_hole_not_a_suspension(con)
 def test_a_route_that_comes_back_is_resumed(con):
     background(con)
     add_flights(con, DAILY, days(0, 39) + days(50, 90))
-    assert events(con, DAILY) == [("suspended", d(40), d(39), d(42)),
+    assert events(con, DAILY) == [("suspended", d(40), d(39), d(43)),
                                   ("resumed", d(50), d(39), d(50))]
+
+
+def test_scheduled_but_cancelled_flights_mean_the_route_stands(con):
+    """A storm: five days of cancelled flights, then the route flies again. Cancelled days are
+    no evidence of a stop, however many."""
+    background(con)
+    add_flights(con, DAILY, [x for x in days(0, 90) if not 40 <= (x - START).days <= 44])
+    add_flights(con, DAILY, days(40, 44), status="cancelled")
+    assert events(con, DAILY) == []
+
+
+def test_a_silence_the_route_came_back_from_before_is_not_news(con):
+    """It paused 5 days in week 3 (flagged then: with 3 weeks of history, on the fifth day)
+    and came back: now 5 silent days are not enough, 6 are."""
+    background(con)
+    add_flights(con, DAILY, [x for x in days(0, 59) if not 20 <= (x - START).days <= 24])
+    assert events(con, DAILY) == [("suspended", d(20), d(19), d(24)),
+                                  ("resumed", d(25), d(19), d(25)),
+                                  ("suspended", d(60), d(59), d(65))]
+
+
+def test_an_act_naming_the_carrier_makes_its_silence_decisive_at_once(con):
+    """Announced two days after the last flight: the suspension is detected that day, and
+    says what it rests on."""
+    background(con)
+    add_airports(con, {"AAAA": "VE", "BBBB": "ES"})
+    add_flights(con, DAILY, days(0, 59))
+    con.execute("INSERT INTO permit_actions (action_id, authority, action, carrier_icao, "
+                "jurisdiction_country, effective_date, announced_date, source_url, "
+                "source_partition, run_id, loaded_at) VALUES ('rev', 'INAC', 'revoked', 'DLY', "
+                "'VE', ?, ?, 'https://example.org', 'registry', 't', now())", [d(63), d(61)])
+    assert events(con, DAILY) == [("suspended", d(60), d(59), d(61))]
+    assert con.execute("SELECT evidence FROM route_events WHERE carrier_icao = 'DLY'"
+                       ).fetchall() == [("carrier act",)]
+
+
+def test_an_act_added_later_judges_the_routes_again_as_a_rebuild_would(con):
+    background(con)
+    add_airports(con, {"AAAA": "VE", "BBBB": "ES"})
+    add_flights(con, DAILY, days(0, 59))
+    store.rebuild_derived(con)
+    assert con.execute("SELECT detected_on FROM route_events WHERE carrier_icao = 'DLY'"
+                       ).fetchall() == [(d(63),)]
+    con.execute("INSERT INTO permit_actions (action_id, authority, action, carrier_icao, "
+                "jurisdiction_country, effective_date, source_url, source_partition, run_id, "
+                "loaded_at) VALUES ('vol', 'AIRLINE', 'voluntary_suspension', 'DLY', 'VE', ?, "
+                "'https://example.org', 'registry', 't', now())", [d(61)])
+    con.begin()  # as sql/load/permit_actions marks a changed act
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")
+    con.execute("CREATE OR REPLACE TEMP TABLE acts_changed_from AS SELECT ?::DATE AS d",
+                [d(61 - 7)])
+    store.derive(con)
+    con.commit()
+    assert con.execute("SELECT detected_on FROM route_events WHERE carrier_icao = 'DLY' "
+                       "AND event_type = 'suspended'").fetchall() == [(d(61),)]
 
 
 def test_a_new_route_is_started_once_it_flies_twice(con):
