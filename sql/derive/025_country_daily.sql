@@ -25,12 +25,21 @@ DELETE FROM carrier_country_days
 WHERE flight_date IN (SELECT d FROM country_days) OR EXISTS (SELECT 1 FROM airports_reloaded);
 
 INSERT INTO carrier_country_days  -- either end counts, even when the other is unknown
-SELECT DISTINCT f.carrier_icao, a.country, f.flight_date
-FROM counted_flights f
-CROSS JOIN LATERAL (SELECT unnest([f.origin_icao, f.dest_icao]) AS airport_icao) leg
-JOIN airports a ON a.airport_icao = leg.airport_icao
-WHERE f.flight_date IN (SELECT d FROM country_days)
-  AND f.carrier_icao IS NOT NULL
-  AND f.status IN ('observed', 'completed', 'diverted');
+WITH flown AS (  -- the days first: a year of flights is never scanned for a night
+    SELECT f.carrier_icao, f.origin_icao, f.dest_icao, f.flight_date
+    FROM flights f
+    ANTI JOIN flight_duplicates x ON x.source = f.source AND x.flight_id = f.flight_id
+    WHERE f.flight_date IN (SELECT d FROM country_days)
+      AND f.carrier_icao IS NOT NULL
+      AND f.status IN ('observed', 'completed', 'diverted')
+),
+legs AS (
+    SELECT carrier_icao, origin_icao AS airport_icao, flight_date FROM flown
+    UNION
+    SELECT carrier_icao, dest_icao, flight_date FROM flown
+)
+SELECT DISTINCT l.carrier_icao, a.country, l.flight_date
+FROM legs l
+JOIN airports a USING (airport_icao);
 
 DELETE FROM airports_reloaded;
