@@ -107,66 +107,103 @@ LEFT JOIN airport_last_day d ON d.airport_icao = g.dest_icao
 -- data on that flight's day). So only the gaps still open on it are judged again.
 WHERE g.next_flight IS NULL OR g.next_flight >= w.gap_from;
 
--- per airport and day: data was loaded, and whether it was a hole (far below its baseline)
-CREATE OR REPLACE TEMP TABLE airport_evidence AS
-SELECT t.airport_icao, t.flight_date,
-       coalesce(t.baseline >= 10 AND t.flights < 0.2 * t.baseline, false) AS hole
+-- Evidence days: days with data loaded (any airport has a traffic row), less each airport's
+-- holes (its whole traffic under a fifth of a baseline of at least 10: a coverage gap or a
+-- closure, not a route's decision). The data days are numbered per weekday, so that how many a
+-- window holds is a difference of two numbers, not a count over days.
+CREATE OR REPLACE TEMP TABLE data_days AS
+SELECT day, isodow(day) AS weekday,
+       row_number() OVER (PARTITION BY isodow(day) ORDER BY day) AS nth
+FROM (SELECT DISTINCT t.flight_date AS day
+      FROM airport_traffic_daily t, route_window w
+      WHERE t.flight_date > w.lo - 365 - 91);
+
+CREATE OR REPLACE TEMP TABLE airport_holes AS
+SELECT t.airport_icao, t.flight_date AS day
 FROM airport_traffic_daily t, route_window w
-WHERE t.flight_date > w.lo - 365 - 91;
+WHERE t.flight_date > w.lo - 365 - 91 AND t.baseline >= 10 AND t.flights < 0.2 * t.baseline;
 
--- each judged gap's history: the 13 weeks up to its last flight, day by day, with whether the
--- day is evidence (as above). Only gaps with at least one day to judge: the others cannot be
--- suspensions.
+-- the judged gaps (those with at least one day to judge: the others cannot be suspensions)
+-- and their routes' days with flights or cancellations in the 13 weeks up to L
+CREATE OR REPLACE TEMP TABLE open_gaps AS
+SELECT j.*, greatest(j.last_flight - 90, w.data_start) AS history_from
+FROM judged_gaps j, route_window w
+WHERE j.judged_until > j.last_flight;
+
 CREATE OR REPLACE TEMP TABLE gap_history AS
-WITH days AS (
-    SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
-           unnest(generate_series(greatest(j.last_flight - 90, w.data_start), j.last_flight,
-                                  INTERVAL 1 DAY))::DATE AS day
-    FROM judged_gaps j, route_window w
-    WHERE j.judged_until > j.last_flight
-)
-SELECT d.*, coalesce(r.flights, 0) AS flights, coalesce(r.cancelled, 0) AS cancelled,
-       (o.airport_icao IS NOT NULL OR a.airport_icao IS NOT NULL)
-           AND NOT coalesce(o.hole, false) AND NOT coalesce(a.hole, false) AS evidence
-FROM days d
-LEFT JOIN route_daily r
-  ON r.carrier_icao = d.carrier_icao AND r.origin_icao = d.origin_icao
- AND r.dest_icao = d.dest_icao AND r.flight_date = d.day
-LEFT JOIN airport_evidence o ON o.airport_icao = d.origin_icao AND o.flight_date = d.day
-LEFT JOIN airport_evidence a ON a.airport_icao = d.dest_icao AND a.flight_date = d.day;
+SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, r.flight_date AS day,
+       r.flights, r.cancelled,
+       NOT EXISTS (SELECT 1 FROM airport_holes h
+                   WHERE h.airport_icao IN (g.origin_icao, g.dest_icao)
+                     AND h.day = r.flight_date) AS evidence
+FROM open_gaps g
+JOIN route_daily r
+  ON r.carrier_icao = g.carrier_icao AND r.origin_icao = g.origin_icao
+ AND r.dest_icao = g.dest_icao AND r.flight_date BETWEEN g.history_from AND g.last_flight
+WHERE r.flights > 0 OR r.cancelled > 0;
 
--- the chance of a day without a flight, per gap and weekday, over the 8 weeks up to L
+-- the chance of a day without a flight, per gap and weekday, over the 8 weeks up to L: the
+-- evidence days of that weekday in the window, and how many of them the route flew (or had a
+-- flight cancelled)
 CREATE OR REPLACE TEMP TABLE gap_weekdays AS
-SELECT carrier_icao, origin_icao, dest_icao, last_flight, isodow(day) AS weekday,
-       (count(*) FILTER (WHERE flights = 0 AND cancelled = 0) + 0.5) / (count(*) + 1.0)
-           AS silent_share
-FROM gap_history
-WHERE evidence AND day > last_flight - 56
-GROUP BY ALL;
+WITH windows AS (
+    SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, w.weekday,
+           greatest(g.last_flight - 55, g.history_from) AS window_from
+    FROM open_gaps g, (SELECT unnest(range(1, 8)) AS weekday) w
+),
+counted AS (
+    SELECT w.*, coalesce(last_in.nth, 0) - coalesce(before.nth, 0) AS data_days
+    FROM windows w
+    ASOF LEFT JOIN data_days last_in
+      ON last_in.weekday = w.weekday AND last_in.day <= w.last_flight
+    ASOF LEFT JOIN data_days before
+      ON before.weekday = w.weekday AND before.day < w.window_from
+),
+holes AS (
+    SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, isodow(h.day) AS weekday,
+           count(DISTINCT h.day) AS hole_days
+    FROM open_gaps g
+    JOIN airport_holes h
+      ON h.airport_icao IN (g.origin_icao, g.dest_icao)
+     AND h.day BETWEEN greatest(g.last_flight - 55, g.history_from) AND g.last_flight
+    GROUP BY ALL
+),
+flown AS (
+    SELECT carrier_icao, origin_icao, dest_icao, last_flight, isodow(day) AS weekday,
+           count(*) AS flown_days
+    FROM gap_history
+    WHERE evidence AND day > last_flight - 56
+    GROUP BY ALL
+)
+SELECT c.carrier_icao, c.origin_icao, c.dest_icao, c.last_flight, c.weekday,
+       (c.data_days - coalesce(h.hole_days, 0) - coalesce(f.flown_days, 0) + 0.5)
+           / (c.data_days - coalesce(h.hole_days, 0) + 1.0) AS silent_share
+FROM counted c
+LEFT JOIN holes h USING (carrier_icao, origin_icao, dest_icao, last_flight, weekday)
+LEFT JOIN flown f USING (carrier_icao, origin_icao, dest_icao, last_flight, weekday)
+WHERE c.data_days - coalesce(h.hole_days, 0) > 0;
 
 -- per gap: its baseline (flights in the 28 days up to L) and the longest silence the route came
 -- back from in the 13 weeks up to L (counted from the window's start if it first flew later)
 CREATE OR REPLACE TEMP TABLE gap_baseline AS
 WITH flown AS (
-    SELECT carrier_icao, origin_icao, dest_icao, last_flight,
+    SELECT carrier_icao, origin_icao, dest_icao, last_flight, day, flights,
            day - lag(day) OVER (PARTITION BY carrier_icao, origin_icao, dest_icao, last_flight
                                 ORDER BY day) - 1 AS silence_before
     FROM gap_history WHERE flights > 0
-),
-silences AS (
-    SELECT carrier_icao, origin_icao, dest_icao, last_flight,
-           coalesce(max(silence_before), 0) AS longest_between_flights
-    FROM flown GROUP BY ALL
 )
-SELECT h.carrier_icao, h.origin_icao, h.dest_icao, h.last_flight,
-       sum(h.flights) FILTER (WHERE h.day > h.last_flight - 28) AS baseline_flights,
-       sum(h.flights) FILTER (WHERE h.day > h.last_flight - 28) * 7.0
-           / count(*) FILTER (WHERE h.day > h.last_flight - 28) AS baseline_weekly_flights,
-       greatest(any_value(s.longest_between_flights),
-                min(h.day) FILTER (WHERE h.flights > 0) - min(h.day)) AS longest_past_silence
-FROM gap_history h
-JOIN silences s USING (carrier_icao, origin_icao, dest_icao, last_flight)
-GROUP BY ALL;
+SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight,
+       coalesce(sum(f.flights) FILTER (WHERE f.day > g.last_flight - 28), 0)
+           AS baseline_flights,
+       coalesce(sum(f.flights) FILTER (WHERE f.day > g.last_flight - 28), 0) * 7.0
+           / (g.last_flight - greatest(g.last_flight - 27, any_value(w.data_start)) + 1)
+           AS baseline_weekly_flights,
+       greatest(coalesce(max(f.silence_before), 0), min(f.day) - g.history_from)
+           AS longest_past_silence
+FROM open_gaps g
+JOIN flown f USING (carrier_icao, origin_icao, dest_icao, last_flight)
+CROSS JOIN route_window w
+GROUP BY g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, g.history_from;
 
 -- per gap: from which day an act supports a stop (see the rules above): one naming the carrier,
 -- or one for the whole country, in the country of either airport
@@ -206,13 +243,13 @@ WITH spine AS (
 ),
 evidence AS (
     SELECT s.*,
-           CASE WHEN (o.airport_icao IS NOT NULL OR a.airport_icao IS NOT NULL)
-                 AND NOT coalesce(o.hole, false) AND NOT coalesce(a.hole, false)
+           CASE WHEN s.day IN (SELECT day FROM data_days)
+                 AND NOT EXISTS (SELECT 1 FROM airport_holes h
+                                 WHERE h.airport_icao IN (s.origin_icao, s.dest_icao)
+                                   AND h.day = s.day)
                  AND coalesce(r.cancelled, 0) = 0
                 THEN ln(coalesce(w.silent_share, 1)) ELSE 0 END AS log_p_day
     FROM spine s
-    LEFT JOIN airport_evidence o ON o.airport_icao = s.origin_icao AND o.flight_date = s.day
-    LEFT JOIN airport_evidence a ON a.airport_icao = s.dest_icao AND a.flight_date = s.day
     LEFT JOIN route_daily r
       ON r.carrier_icao = s.carrier_icao AND r.origin_icao = s.origin_icao
      AND r.dest_icao = s.dest_icao AND r.flight_date = s.day

@@ -5,13 +5,16 @@ checked once, by CI's .ci/run, which runs the demo twice anyway.)"""
 from __future__ import annotations
 
 import json
-from datetime import date
+import statistics
+from datetime import date, timedelta
 
 import duckdb
 import pytest
-from conftest import table_checksum
+from conftest import DEMO_NIGHTS, table_checksum
 
 from pipeline.config import Settings
+from pipeline.demo.synthetic import load_scenario
+from pipeline.reference.airlines import known_airline_icao
 
 REVOKED_BY_INAC = ["ARE", "AVA", "GLO", "IBE", "TAP", "THY"]
 TABLES = ("flights", "permit_actions", "carrier_status", "airspace_notices",
@@ -102,6 +105,28 @@ def test_stopped_routes_are_suspended_a_day_after_their_last_flight(demo):
     assert kept == [(0,)]
     assert rows(settings, "SELECT count(*) FROM route_events WHERE carrier_icao = 'LER' "
                           "AND 'SVMG' IN (origin_icao, dest_icao)") == [(0,)]  # domestic goes on
+
+
+def test_every_stopped_route_is_detected_within_days_and_no_other(demo):
+    """Issue #12's bar on the demo: every route of the scenario that stopped (with at least 4
+    days of the demo's nights after its last scheduled flight) is detected, half of them within
+    2 days of the last flight and none later than 4; no route that kept flying gets one."""
+    [settings] = demo
+    scenario = load_scenario()
+    last_night = DEMO_NIGHTS[1]
+    airlines = known_airline_icao()  # PUE's callsigns name no known airline: no route
+    stopped = {(r.carrier, r.origin, r.dest) for r in scenario.routes
+               if r.carrier in airlines and r.origin and r.last_flight
+               and r.last_flight <= last_night - timedelta(days=4)}
+    found = {(c, o, d): (detected - last).days for c, o, d, last, detected in rows(
+        settings, "SELECT carrier_icao, origin_icao, dest_icao, last_flight_date, detected_on "
+                  "FROM route_events WHERE event_type = 'suspended'")}
+    assert stopped <= set(found), f"missed: {sorted(stopped - set(found))}"
+    latencies = sorted(found[route] for route in stopped)
+    assert statistics.median(latencies) <= 2 and max(latencies) <= 4, latencies
+    stops_of_the_scenario = {(r.carrier, r.origin, r.dest) for r in scenario.routes
+                             if r.last_flight}
+    assert set(found) <= stops_of_the_scenario, "false alerts"
 
 
 def test_demo_refuses_nights_outside_the_replay(fdp_env, capsys):
