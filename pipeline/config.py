@@ -109,3 +109,52 @@ def credentials_from_env(
 
 def all_credentials_from_env() -> dict[str, Credentials | None]:
     return {source: credentials_from_env(source) for source in CREDENTIAL_VARIABLES}
+
+
+# --- DuckDB's resources -------------------------------------------------------------------------
+# DuckDB takes 80% of the machine's RAM and every core by default. In a container it may see
+# the host's, not the container's, and be killed for it; its own out-of-memory guide advises
+# 50-60% of what the process may really use. So the defaults come from the cgroup limits when
+# there are any, and intermediate results spill to disk under FDP_HOME (the data volume), not
+# to the working folder.
+MEMORY_SHARE = 0.6
+CGROUP_MEMORY_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+CGROUP_CPU_QUOTA = "/sys/fs/cgroup/cpu.max"  # "quota period", or "max period"
+
+
+def duckdb_resources(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The memory_limit, threads and temp_directory every DuckDB connection of the pipeline
+    gets: FDP_DUCKDB_MEMORY_LIMIT (e.g. "4GB"), FDP_DUCKDB_THREADS, FDP_DUCKDB_TEMP_DIRECTORY,
+    or the defaults above."""
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("FDP_HOME", "./data")).resolve()
+    memory = (env.get("FDP_DUCKDB_MEMORY_LIMIT")
+              or f"{_usable_memory() * MEMORY_SHARE / 2**20:.0f}MiB")
+    threads = env.get("FDP_DUCKDB_THREADS") or str(_usable_cpus())
+    temp = env.get("FDP_DUCKDB_TEMP_DIRECTORY") or str(home / "tmp" / "duckdb")
+    return {"memory_limit": memory, "threads": threads, "temp_directory": temp}
+
+
+def _usable_memory() -> int:
+    """Bytes this process may use: the machine's RAM, or its cgroup's limit if lower."""
+    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    for path in CGROUP_MEMORY_LIMITS:
+        try:
+            text = Path(path).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
+    return min(limits)
+
+
+def _usable_cpus() -> int:
+    """Cores this process may use: its CPU affinity, or its cgroup's CPU quota if lower."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path(CGROUP_CPU_QUOTA).read_text(encoding="ascii").split()
+    except (OSError, ValueError):
+        return cpus
+    if quota == "max":
+        return cpus
+    return max(1, min(cpus, -(-int(quota) // int(period))))

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import failpoints
-from pipeline.config import SQL_DIR, Settings
+from pipeline.config import SQL_DIR, Settings, duckdb_resources
 from pipeline.errors import PipelineError
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -103,7 +103,7 @@ def connect(
     if read_only and not path.exists():
         with connect(path):
             pass
-    config = _SANDBOX if sandboxed else {}
+    config = {**duckdb_resources(), **(_SANDBOX if sandboxed else {})}
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
@@ -133,7 +133,8 @@ def connect_published(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]
             f"without error (`fdp run --date YYYY-MM-DD`, `make demo`). To publish what "
             f"{writer} holds now, run `fdp publish`"
         )
-    con = duckdb.connect(str(published), read_only=True, config=_SANDBOX)
+    con = duckdb.connect(str(published), read_only=True,
+                         config={**duckdb_resources(), **_SANDBOX})
     try:
         yield con
     finally:
@@ -176,7 +177,7 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                 f"still see the previous published copy. Fix: free space in (or make "
                 f"writable) {published.parent}, then run `fdp publish`") from exc
         failpoints.hit("publish")
-        with duckdb.connect(str(candidate), read_only=True) as copy:
+        with duckdb.connect(str(candidate), read_only=True, config=duckdb_resources()) as copy:
             problems = check(copy)
         if problems:
             raise PipelineError(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pandas as pd
 import pytest
 from conftest import load_fixture
 
-from pipeline import store
+from pipeline import config, store
 from pipeline.errors import PipelineError
 from pipeline.sources import opensky
 from pipeline.staging import content_sha256, write_parquet
@@ -166,3 +167,24 @@ def test_missing_staging_file_fails_without_partial_rows(tmp_path):
 def test_read_only_connect_creates_and_migrates_a_missing_database(tmp_path):
     with store.connect(tmp_path / "new" / "fdp.duckdb", read_only=True) as con:
         assert con.execute("SELECT count(*) FROM flights").fetchone() == (0,)
+
+
+def test_duckdb_resources_come_from_the_settings_or_safe_defaults(tmp_path, monkeypatch):
+    """Memory, threads and spill folder are settable; by default DuckDB gets 60% of what the
+    process may use (not 80% of the host's RAM) and spills under FDP_HOME."""
+    monkeypatch.setenv("FDP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FDP_DUCKDB_MEMORY_LIMIT", "512MB")
+    monkeypatch.setenv("FDP_DUCKDB_THREADS", "1")
+    setting = "SELECT current_setting(?)"
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        limit = con.execute(setting, ["memory_limit"]).fetchall()[0][0]
+        threads = con.execute(setting, ["threads"]).fetchall()[0][0]
+        temp = con.execute(setting, ["temp_directory"]).fetchall()[0][0]
+    assert (limit, threads) == ("488.2 MiB", 1)  # DuckDB shows 512 MB in MiB
+    assert temp == str(tmp_path / "home" / "tmp" / "duckdb")
+    monkeypatch.delenv("FDP_DUCKDB_MEMORY_LIMIT")
+    monkeypatch.delenv("FDP_DUCKDB_THREADS")
+    defaults = config.duckdb_resources()
+    usable = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert float(defaults["memory_limit"].removesuffix("MiB")) <= 0.6 * usable / 2**20 + 1
+    assert 1 <= int(defaults["threads"]) <= len(os.sched_getaffinity(0))
