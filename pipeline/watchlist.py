@@ -1,4 +1,5 @@
-"""The countries, airports and FIRs a user follows (a TOML file; default: Venezuela).
+"""The countries, airports and FIRs a user follows (a TOML file; default: Venezuela), and
+the scope of OpenSky's flights: the watched airports' lists, or the whole world.
 
 The file is checked whole: a misspelt key, a country name where its code belongs or a string
 where a list belongs would otherwise quietly follow less than the user asked for."""
@@ -16,12 +17,18 @@ from typing import Any
 DEFAULT_WATCHLIST = Path(__file__).with_name("watchlist_default.toml")
 _ICAO_LOCATION = re.compile(r"^[A-Z]{4}$")
 # key -> an example value, as the user would write it
-KNOWN_KEYS = {
+LIST_KEYS = {
     "countries": '["VE", "CO"]',
     "airports": '["SVMI", "SKBO"]',
     "firs": '["SVZM", "SKED"]',
     "terms": '["Venezuela"]',
 }
+KNOWN_KEYS = (*LIST_KEYS, "scope")
+# OpenSky's scope: the watched airports' arrivals and departures, or every flight in the world
+# (then `airports` only chooses what the report shows). See docs/operations.md for the credits.
+AIRPORTS, WORLD = "airports", "world"
+SCOPES = (AIRPORTS, WORLD)
+_WORLD_SYNONYMS = ("global", "worldwide", "all", "everything")
 
 
 class WatchlistError(ValueError):
@@ -34,6 +41,7 @@ class Watchlist:
     airports: tuple[str, ...]
     firs: tuple[str, ...]
     terms: tuple[str, ...] = ()  # full-text search terms for regulatory documents
+    scope: str = AIRPORTS  # what OpenSky is asked for: AIRPORTS or WORLD
 
 
 def load_watchlist(path: Path | None = None) -> Watchlist:
@@ -44,15 +52,17 @@ def load_watchlist(path: Path | None = None) -> Watchlist:
         raise WatchlistError(f"watchlist {path}: cannot read it ({exc})") from exc
     problems = _unknown_keys(data)
     lists: dict[str, list[str]] = {}
-    for key in KNOWN_KEYS:
+    for key in LIST_KEYS:
         lists[key], problem = _strings(data, key)
         problems += [problem] if problem else []
+    scope, problem = _scope(data)
+    problems += [problem] if problem else []
     problems += _country_problems(lists["countries"])
     problems += _icao_problems("airports", lists["airports"], "SVMI")
     problems += _icao_problems("firs", lists["firs"], "SVZM")
-    if data.get("airports", []) == []:
+    if data.get("airports", []) == [] and scope == AIRPORTS:
         problems.append(f"list at least one airport under 'airports', e.g. airports = "
-                        f"{KNOWN_KEYS['airports']}")
+                        f"{LIST_KEYS['airports']} (or follow every flight: scope = \"world\")")
     if problems:
         raise WatchlistError(f"watchlist {path}: " + "; ".join(problems))
     return Watchlist(
@@ -60,6 +70,7 @@ def load_watchlist(path: Path | None = None) -> Watchlist:
         airports=_codes(lists["airports"]),
         firs=_codes(lists["firs"]),
         terms=tuple(dict.fromkeys(t.strip() for t in lists["terms"] if t.strip())),
+        scope=scope,
     )
 
 
@@ -79,6 +90,23 @@ def _unknown_keys(data: dict[str, Any]) -> list[str]:
             f"known keys: {', '.join(KNOWN_KEYS)}"]
 
 
+def _scope(data: dict[str, Any]) -> tuple[str, str | None]:
+    """The scope, and a problem saying what to write if it is not one of SCOPES."""
+    value = data.get("scope", AIRPORTS)
+    choices = " or ".join(f'scope = "{s}"' for s in SCOPES)
+    if not isinstance(value, str):
+        return str(value), (f"'scope' must be a word in quotes: write {choices}; it is "
+                            f"{_toml_kind(value)}")
+    word = value.strip().lower()
+    if word in SCOPES:
+        return word, None
+    nearest = WORLD if word in _WORLD_SYNONYMS else next(
+        iter(difflib.get_close_matches(word, SCOPES, n=1, cutoff=0.6)), None)
+    hint = f'did you mean scope = "{nearest}"? ' if nearest else ""
+    return value, (f"scope: '{value}' is not a scope; {hint}write {choices} (airports: the "
+                   "watched airports' flights; world: every flight OpenSky saw)")
+
+
 def _strings(data: dict[str, Any], key: str) -> tuple[list[str], str | None]:
     """The key's list of strings (empty if absent), or a problem saying what to write."""
     value = data.get(key, [])
@@ -87,10 +115,10 @@ def _strings(data: dict[str, Any], key: str) -> tuple[list[str], str | None]:
         return [], f"'{key}' must be a list: write {key} = [{as_list}], not {key} = \"{value}\""
     if not isinstance(value, list):
         return [], (f"'{key}' must be a list of strings in quotes, e.g. {key} = "
-                    f"{KNOWN_KEYS[key]}; it is {_toml_kind(value)}")
+                    f"{LIST_KEYS[key]}; it is {_toml_kind(value)}")
     not_strings = [item for item in value if not isinstance(item, str)]
     if not_strings:
-        return [], (f"'{key}' must hold strings in quotes, e.g. {key} = {KNOWN_KEYS[key]}; "
+        return [], (f"'{key}' must hold strings in quotes, e.g. {key} = {LIST_KEYS[key]}; "
                     f"it holds {_toml_kind(not_strings[0])} ({not_strings[0]!r})")
     return value, None
 

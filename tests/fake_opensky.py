@@ -1,6 +1,6 @@
 """A local stand-in for OpenSky on 127.0.0.1 (pytest-httpserver), speaking its documented
-protocol: the Keycloak client-credentials token endpoint and /api/flights/{arrival,departure}
-(JSON array, or 404 with an empty body for a day without flights)."""
+protocol: the Keycloak client-credentials token endpoint, /api/flights/{arrival,departure}
+and /api/flights/all (JSON array, or 404 with an empty body when nothing was flown)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 TOKEN_PATH = "/auth/realms/opensky-network/protocol/openid-connect/token"
+MAX_INTERVAL_S = 2 * 3600  # /flights/all: "must not be larger than two hours" (its docs)
 CLIENT_ID = "test-client"
 CLIENT_SECRET = "s3cret-Value-never-logged"
 
@@ -24,11 +25,13 @@ class FakeOpenSky:
         self.api_requests: list[Request] = []
         self.valid_tokens: set[str] = set()
         self.flights: dict[tuple[str, str, int], list[dict]] = {}
+        self.windows: dict[int, list[dict]] = {}  # /flights/all answers, by the window's begin
         self.scripted: list[Response] = []  # served first, in order, before the real answers
         server.expect_request(TOKEN_PATH, method="POST").respond_with_handler(self._token)
         server.expect_request(
             re.compile(r"^/api/flights/(arrival|departure)$"), method="GET"
         ).respond_with_handler(self._flights)
+        server.expect_request("/api/flights/all", method="GET").respond_with_handler(self._all)
 
     @property
     def api_url(self) -> str:
@@ -47,6 +50,10 @@ class FakeOpenSky:
     def serve(self, direction: str, airport: str, begin: int, flights: Iterable[dict]) -> None:
         self.flights[(direction, airport, begin)] = list(flights)
 
+    def serve_window(self, begin: int, flights: Iterable[dict]) -> None:
+        """What /flights/all lists for the window that begins at `begin` (unix seconds)."""
+        self.windows[begin] = list(flights)
+
     def revoke_tokens(self) -> None:
         self.valid_tokens.clear()
 
@@ -64,16 +71,33 @@ class FakeOpenSky:
                 "token_type": "Bearer", "not-before-policy": 0, "scope": "profile email"}
         return Response(json.dumps(body), 200, content_type="application/json")
 
+    def _authorized(self, request: Request) -> bool:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        return token in self.valid_tokens
+
     def _flights(self, request: Request) -> Response:
         self.api_requests.append(request)
         if self.scripted:
             return self.scripted.pop(0)
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if token not in self.valid_tokens:
+        if not self._authorized(request):
             return Response("", 401)
         direction = request.path.rsplit("/", 1)[1]
         key = (direction, request.args["airport"], int(request.args["begin"]))
         listed = self.flights.get(key)
         if not listed:
             return Response("", 404)  # OpenSky's answer for a day without flights
+        return Response(json.dumps(listed), 200, content_type="application/json")
+
+    def _all(self, request: Request) -> Response:
+        self.api_requests.append(request)
+        if self.scripted:
+            return self.scripted.pop(0)
+        if not self._authorized(request):
+            return Response("", 401)
+        begin, end = int(request.args["begin"]), int(request.args["end"])
+        if not 0 < end - begin <= MAX_INTERVAL_S:  # OpenSky's exact refusal is not documented
+            return Response("begin/end: the interval must be at most 2 hours", 400)
+        listed = self.windows.get(begin)
+        if not listed:
+            return Response("", 404)  # OpenSky's answer for a window without flights
         return Response(json.dumps(listed), 200, content_type="application/json")

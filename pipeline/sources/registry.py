@@ -2,7 +2,8 @@
 
 The names are plain strings, so DAG files read them at parse time for free; a source's module
 (pandas, pandera, requests) is imported only when SOURCES is first asked for it. Each source
-lives in pipeline/sources/<name>.py."""
+lives in pipeline/sources/<name>.py, which may use modules beside it: opensky.py fetches
+its world mode through opensky_all.py, and both share opensky_api.py."""
 
 from __future__ import annotations
 

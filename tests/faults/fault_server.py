@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from conftest import FIXTURES
 from pytest_httpserver import HTTPServer
@@ -110,11 +111,13 @@ class FaultServer:
         self.tokens: set[str] = set()
         self.token_calls = 0
         self.opensky = Endpoint(self._opensky_flights)
+        self.opensky_all = Endpoint(self._opensky_windows)
         self.notam = Endpoint(self._notam_pages)
         self.federal_register = Endpoint(self._federal_register_pages)
         server.expect_request(OPENSKY_TOKEN, method="POST").respond_with_handler(self._token)
         server.expect_request(re.compile(r"^/api/flights/(arrival|departure)$")
                               ).respond_with_handler(self.opensky)
+        server.expect_request("/api/flights/all").respond_with_handler(self.opensky_all)
         server.expect_request("/notamapi/v1/notams").respond_with_handler(self.notam)
         server.expect_request("/api/v1/documents.json").respond_with_handler(
             self.federal_register)
@@ -129,15 +132,16 @@ class FaultServer:
             "OAUTHLIB_INSECURE_TRANSPORT": "1",  # plain http is allowed for loopback tests only
         }
 
-    def endpoint(self, source: str) -> Endpoint:
-        return {"opensky": self.opensky, "faa_notam": self.notam,
-                "federal_register": self.federal_register}[source]
+    def endpoint(self, case: str) -> Endpoint:
+        """The endpoint a fault case hits (`opensky_world`: OpenSky in world mode)."""
+        return {"opensky": self.opensky, "opensky_world": self.opensky_all,
+                "faa_notam": self.notam, "federal_register": self.federal_register}[case]
 
-    def revoke_tokens(self) -> Answer:
+    def revoke_tokens(self, case: str) -> Answer:
         """A fault: the token the client holds expires early (401 once, then fine)."""
         def answer(request: Request) -> Response:
             self.tokens.clear()
-            return self.opensky.healthy(request)
+            return self.endpoint(case).healthy(request)
         return answer
 
     def _token(self, request: Request) -> Response:
@@ -153,6 +157,16 @@ class FaultServer:
             return Response("", 404)  # OpenSky's answer for an airport-day without flights
         direction = request.path.rsplit("/", 1)[1]
         return ok(fixture(f"opensky/{direction}_SVMI_2025-11-20.json"))
+
+    def _opensky_windows(self, request: Request) -> Response:
+        """/flights/all: the window's fixture, if the fixtures have one, else no flights."""
+        if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
+            return Response("", 401)
+        begin = datetime.fromtimestamp(int(request.args["begin"]), UTC)
+        name = f"opensky/all_{begin:%Y-%m-%d_%H}-{begin.hour + 2:02d}.json"
+        if not (FIXTURES / name).exists():
+            return Response("", 404)  # OpenSky's answer for a window without flights
+        return ok(fixture(name))
 
     def _notam_pages(self, request: Request) -> Response:
         return ok(fixture(f"faa_notam/SVZM_page-{request.args['pageNum']}.json"))

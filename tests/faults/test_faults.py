@@ -1,13 +1,14 @@
 """Fault injection, source by source: every fault ends either retried and loaded (the same rows
 as a healthy night) or failed with an error naming source, partition and cause; in both cases
 the database holds no partial or duplicated partition. Each outcome goes into the summary
-table printed at the end of the run (tests/conftest.py)."""
+table printed at the end of the run (tests/conftest.py). A case is a source, or `opensky_world`:
+the source opensky with the watchlist's `scope = "world"` (/flights/all in 2-hour windows)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -28,19 +29,23 @@ from pipeline.config import Credentials, Settings
 from pipeline.errors import SourceError
 
 SECRET = "fault-suite-s3cret-never-shown"
-DAYS = {"opensky": date(2025, 11, 20), "faa_notam": date(2025, 11, 24),
-        "federal_register": date(2025, 11, 24)}
-TABLES = {"opensky": "flights", "faa_notam": "airspace_notices",
+WORLD = "opensky_world"  # the case of OpenSky in world mode
+SOURCE_OF = {WORLD: "opensky"}  # a case's source, when it is not the case's name
+DAYS = {"opensky": date(2025, 11, 20), WORLD: date(2025, 11, 20),
+        "faa_notam": date(2025, 11, 24), "federal_register": date(2025, 11, 24)}
+TABLES = {"opensky": "flights", WORLD: "flights", "faa_notam": "airspace_notices",
           "federal_register": "regulatory_documents"}
 RECORDS: dict[str, Callable[[object], list]] = {
     "opensky": lambda body: body,
+    WORLD: lambda body: body,
     "faa_notam": lambda body: [i["properties"]["coreNOTAMData"]["notam"] for i in body["items"]],
     "federal_register": lambda body: body.get("results", []),
 }
 # a field every record needs, and a value of the wrong type for one
-REQUIRED_FIELD = {"opensky": "lastSeen", "faa_notam": "effectiveStart",
+REQUIRED_FIELD = {"opensky": "lastSeen", WORLD: "lastSeen", "faa_notam": "effectiveStart",
                   "federal_register": "document_number"}
-WRONG_TYPE = {"opensky": ("firstSeen", "yesterday"), "faa_notam": ("effectiveStart", 12345),
+WRONG_TYPE = {"opensky": ("firstSeen", "yesterday"), WORLD: ("firstSeen", "yesterday"),
+              "faa_notam": ("effectiveStart", 12345),
               "federal_register": ("publication_date", 20251124)}
 LOADED = "loaded"
 
@@ -66,11 +71,12 @@ def retype_field(source: str) -> Callable[[dict], None]:
     return lambda record: record.__setitem__(name, value)
 
 
-ALL = ("opensky", "faa_notam", "federal_register")
+ALL = ("opensky", WORLD, "faa_notam", "federal_register")
+OPENSKY = ("opensky", WORLD)
 FAULTS = [
     Fault("none", ALL, lambda s, src: [], LOADED),
     Fault("429 Retry-After", ALL, lambda s, src: [status(429, **{"Retry-After": "1"})], LOADED),
-    Fault("429 X-Rate-Limit-Retry-After-Seconds", ("opensky",),
+    Fault("429 X-Rate-Limit-Retry-After-Seconds", OPENSKY,
           lambda s, src: [status(429, **{"X-Rate-Limit-Retry-After-Seconds": "1"})], LOADED),
     Fault("429 asking for 2 hours", ALL,
           lambda s, src: [status(429, **{"Retry-After": "7200"})], r"rate limited"),
@@ -94,10 +100,10 @@ FAULTS = [
     Fault("drift: a type changed", ALL,
           lambda s, src: [drifted(healthy(s, src), retype_field(src), RECORDS[src])],
           r"cannot normalize.*kept in .*\.body"),
-    Fault("401 once (token expired)", ("opensky",), lambda s, src: [s.revoke_tokens()], LOADED),
+    Fault("401 once (token expired)", OPENSKY, lambda s, src: [s.revoke_tokens(src)], LOADED),
     Fault("401 (credentials refused)", ("faa_notam",), lambda s, src: [status(401)],
           r"FAA_NOTAM_CLIENT_ID"),
-    Fault("403 (no access to historical flights)", ("opensky",), lambda s, src: [status(403)],
+    Fault("403 (no access to historical flights)", OPENSKY, lambda s, src: [status(403)],
           r"403.*historical flights.*OPENSKY_CLIENT_ID"),
     Fault("403 (no access)", ("faa_notam",), lambda s, src: [status(403)],
           r"FAA_NOTAM_CLIENT_ID"),
@@ -114,15 +120,21 @@ def faults(httpserver, fdp_env, tmp_path, monkeypatch) -> FaultServer:
     monkeypatch.setenv("FDP_HTTP_TIMEOUT", "1")
     watchlist = tmp_path / "watchlist.toml"
     watchlist.write_text('airports = ["SVMI"]\nfirs = ["SVZM"]\nterms = ["Venezuela"]\n')
+    watchlist.with_name("watchlist_world.toml").write_text(
+        watchlist.read_text() + 'scope = "world"\n')
     monkeypatch.setenv("FDP_WATCHLIST", str(watchlist))
     return server
 
 
-def run(source: str) -> None:
-    day = DAYS[source]
+def run(case: str) -> None:
+    day = DAYS[case]
     credentials = {s: Credentials("fault-suite-client", SECRET)
                    for s in ("opensky", "faa_notam")}
-    nightly.run_night(day, Settings.from_env(), replay=False, sources=[source],
+    settings = Settings.from_env()
+    if case == WORLD:
+        settings = replace(settings, watchlist_path=settings.watchlist_path.with_name(
+            "watchlist_world.toml"))
+    nightly.run_night(day, settings, replay=False, sources=[SOURCE_OF.get(case, case)],
                       credentials=credentials,
                       now=lambda: datetime.combine(day + timedelta(days=1), datetime.min.time(),
                                                    tzinfo=UTC))
@@ -172,7 +184,8 @@ def test_fault(source, fault, faults, tmp_path, monkeypatch, caplog):
         outcome = "retried and loaded" if fault.name != "none" else LOADED
     else:
         assert error is not None, "the fault went unnoticed"
-        assert error.source == source and error.partition.startswith(DAYS[source].isoformat())
+        assert error.source == SOURCE_OF.get(source, source)
+        assert error.partition.startswith(DAYS[source].isoformat())
         assert re.search(fault.expect, str(error), re.DOTALL), str(error)
         assert rows == 0, "a failed night left rows behind"
         outcome = f"failed: {error.problem[:60]}"

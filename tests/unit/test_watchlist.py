@@ -41,10 +41,13 @@ def test_default_and_good_files_load(write):
 def test_unknown_key_suggests_the_nearest(write):
     assert error_of(write(GOOD + 'airprots = ["SKBO"]\n')) == (
         "unknown key 'airprots' (did you mean 'airports'?); known keys: countries, airports, "
-        "firs, terms")
+        "firs, terms, scope")
     assert error_of(write(GOOD + 'fir = ["SKED"]\nnotes = "mine"\n')) == (
         "unknown keys 'fir' (did you mean 'firs'?), 'notes'; known keys: countries, airports, "
-        "firs, terms")
+        "firs, terms, scope")
+    assert error_of(write(GOOD + 'scoep = "world"\n')) == (
+        "unknown key 'scoep' (did you mean 'scope'?); known keys: countries, airports, firs, "
+        "terms, scope")
 
 
 @pytest.mark.parametrize(("written", "hint"), [
@@ -94,7 +97,7 @@ def test_no_airport_and_every_problem_at_once(write):
         == ("'terms' must be a list: write terms = [\"Venezuela\"], not terms = \"Venezuela\"; "
             "countries: 'Venezuela' is not an ISO 3166-1 alpha-2 code; write \"VE\" "
             "(Venezuela); list at least one airport under 'airports', e.g. airports = "
-            "[\"SVMI\", \"SKBO\"]")
+            "[\"SVMI\", \"SKBO\"] (or follow every flight: scope = \"world\")")
 
 
 def test_fdp_prints_the_problem_on_one_line(write, fdp_env, monkeypatch, capsys):
@@ -102,4 +105,45 @@ def test_fdp_prints_the_problem_on_one_line(write, fdp_env, monkeypatch, capsys)
     assert main(["run", "--date", "2025-11-20", "--replay"]) == 1
     assert capsys.readouterr().err == (
         f"fdp run: error: watchlist {fdp_env.parent / 'watchlist.toml'}: unknown key 'airprots' "
-        "(did you mean 'airports'?); known keys: countries, airports, firs, terms\n")
+        "(did you mean 'airports'?); known keys: countries, airports, firs, terms, scope\n")
+
+
+def test_scope_is_airports_unless_the_file_says_world(write):
+    assert load_watchlist(write(GOOD)).scope == "airports"
+    assert load_watchlist(DEFAULT_WATCHLIST).scope == "airports"
+    world = load_watchlist(write(GOOD + 'scope = "World "\n'))
+    assert (world.scope, world.airports) == ("world", ("SVMI",))
+
+
+def test_world_scope_needs_no_airport(write):
+    world = load_watchlist(write('countries = ["VE"]\nscope = "world"\n'))
+    assert (world.scope, world.airports) == ("world", ())
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('scope = "global"',
+     "scope: 'global' is not a scope; did you mean scope = \"world\"? write scope = "
+     "\"airports\" or scope = \"world\" (airports: the watched airports' flights; world: every "
+     "flight OpenSky saw)"),
+    ('scope = "airprots"',
+     "scope: 'airprots' is not a scope; did you mean scope = \"airports\"? write scope = "
+     "\"airports\" or scope = \"world\" (airports: the watched airports' flights; world: "
+     "every flight OpenSky saw)"),
+    ('scope = "Venezuela"',
+     "scope: 'Venezuela' is not a scope; write scope = \"airports\" or scope = \"world\" "
+     "(airports: the watched airports' flights; world: every flight OpenSky saw)"),
+    ('scope = ["world"]',
+     "'scope' must be a word in quotes: write scope = \"airports\" or scope = \"world\"; it "
+     "is a list"),
+    ("scope = true",
+     "'scope' must be a word in quotes: write scope = \"airports\" or scope = \"world\"; it "
+     "is true/false"),
+])
+def test_a_wrong_scope_says_what_to_write(write, line, problem):
+    assert error_of(write(GOOD + line + "\n")) == problem
+
+
+def test_a_wrong_scope_without_airports_is_one_problem(write):
+    message = error_of(write('countries = ["VE"]\nscope = "global"\n'))
+    assert message.startswith("scope: 'global' is not a scope; did you mean scope = \"world\"?")
+    assert "list at least one airport" not in message
