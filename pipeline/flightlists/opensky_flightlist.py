@@ -29,7 +29,7 @@ from pipeline.flightlists.files import (
 )
 from pipeline.flightlists.mapping import UTC, Reference, icao_airports, local_day
 from pipeline.schemas import STRING, UTC_TS
-from pipeline.sources.opensky import CALLSIGN
+from pipeline.sources.opensky_api import CALLSIGN
 
 SOURCE = "opensky_flightlist"
 ENCODING = "utf-8-sig"

@@ -27,9 +27,6 @@ from pipeline.sources.base import (
     partition_name,
 )
 from pipeline.sources.opensky_api import (
-    CALLSIGN as CALLSIGN,  # re-exported: the flight-list importers parse callsigns alike
-)
-from pipeline.sources.opensky_api import (
     SOURCE,
     check_fields,
     client,
