@@ -13,7 +13,7 @@ names AS (
 )
 SELECT k.carrier_icao, n.name AS carrier_name, k.origin_icao, o.city AS origin_city,
        k.dest_icao, d.city AS dest_city, k.event_date AS suspended_since, k.last_flight_date,
-       k.detected_on, k.baseline_weekly_flights, k.confidence
+       k.detected_on, k.baseline_weekly_flights, k.event_type, k.confidence, k.evidence
 FROM known k
 LEFT JOIN names n ON n.airline_icao = k.carrier_icao
 LEFT JOIN airports o ON o.airport_icao = k.origin_icao

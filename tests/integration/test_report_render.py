@@ -1,6 +1,7 @@
 """The nightly change report on the demo's data: the DAG wrote one per night, and
 `fdp report --date 2025-11-27` writes HTML that headless Chromium renders with every plot,
-showing the INAC revocations of 26 Nov and the routes suspended by then."""
+showing the INAC revocations of 26 Nov, the routes suspended by then, how sure each is and
+their likely causes."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from pipeline.cli import main
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 DAY = "2025-11-27"
 REVOKED_BY_INAC = ["ARE", "AVA", "GLO", "IBE", "TAP", "THY"]
-# (carrier, origin, destination) suspended on 27 Nov as detected by that night
-SUSPENDED = {("ARE", "SKBO", "SVMI"), ("ARE", "SVMI", "SKBO"), ("AVA", "SKBO", "SVMI"),
-             ("AVA", "SVMI", "SKBO"), ("GLO", "SBGR", "SVMI"), ("IBE", "LEMD", "SVMI"),
-             ("TAP", "LPPT", "SVMI")}
+# (carrier, origin, destination) suspended on 27 Nov as detected by that night: both
+# directions of each service of the six carriers INAC revoked, of Laser and of Air Europa
+SUSPENDED = {(carrier, *ends) for carrier, hub in (
+    ("AEA", "LEMD"), ("ARE", "SKBO"), ("AVA", "SKBO"), ("GLO", "SBGR"), ("IBE", "LEMD"),
+    ("LER", "LEMD"), ("TAP", "LPPT"), ("THY", "LTFM")) for ends in ((hub, "SVMI"), ("SVMI", hub))}
 PLOTS = ["carriers.png", "routes.png", "traffic.png"]
 
 
@@ -104,9 +106,22 @@ def test_fdp_report_renders_in_chromium_with_its_plots(written, browser, tmp_pat
     assert len(links) == len(new) and all(url.startswith(("https://", "http://"))
                                           for url in links)
 
-    suspended = rows(browser, "#routes table", 1)  # suspended on 27 Nov
+    detected = rows(browser, "#routes table", 0)  # detected in the 7 days to 27 Nov
+    assert all(r[-1].startswith(("likely: ", "very likely: ")) for r in detected)
+    suspended = rows(browser, "#routes table", 2)  # suspended on 27 Nov
     assert {(r[0].split()[0], *route(r[1])) for r in suspended} == SUSPENDED
     assert all(carrier in text for carrier in REVOKED_BY_INAC)
+
+    causes = rows(browser, "#routes table", 1)  # of each suspension detected in the 7 days
+    assert len(causes) == len(detected)
+    revoked_routes = [r for r in causes if r[0].split()[0] in REVOKED_BY_INAC]
+    assert revoked_routes and all(f"INAC revoked {r[0].split()[0]}'s permit in VE" in r[3]
+                                  for r in revoked_routes)
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('#routes table')[1].querySelectorAll('a')]"
+        ".map(a => a.href)")
+    assert len(links) >= len(causes) and all(url.startswith(("https://", "http://"))
+                                             for url in links)
 
 
 def rows(browser, selector: str, index: int) -> list[list[str]]:

@@ -1,11 +1,13 @@
-"""The nightly change report (pipeline/report.py, sql/report/) on a small published database
+"""The nightly change report (pipeline/report/, sql/report/) on a small published database
 with known answers: what each section lists, what it leaves out because it was not known yet,
-how empty sections read, escaping, synthetic labels, and how the folder is written."""
+how sure it says route events are, how empty sections read, escaping, synthetic labels, and how
+the folder is written."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +16,7 @@ from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.raw import RawZone, combined_sha256
+from pipeline.report import confidence
 from pipeline.watchlist import load_watchlist
 
 D = date(2025, 3, 20)  # the report day
@@ -34,12 +37,14 @@ def add_flights(con, carrier: str, origin: str, dest: str, first: int, last: int
 
 
 def act(con, action_id: str, action: str, carrier: str, effective: date, end: date | None = None,
-        name: str | None = None, url: str = "https://example.org/act") -> None:
+        name: str | None = None, url: str = "https://example.org/act",
+        announced: date | None = None) -> None:
     con.execute(
         "INSERT INTO permit_actions (action_id, authority, action, carrier_icao, carrier_name, "
-        "jurisdiction_country, effective_date, end_date, source_url, source_partition, run_id, "
-        "loaded_at) VALUES (?, 'INAC', ?, ?, ?, 'VE', ?, ?, ?, 'registry', 't', now())",
-        [action_id, action, carrier, name, effective, end, url])
+        "jurisdiction_country, effective_date, end_date, announced_date, source_url, "
+        "source_partition, run_id, loaded_at) "
+        "VALUES (?, 'INAC', ?, ?, ?, 'VE', ?, ?, ?, ?, 'registry', 't', now())",
+        [action_id, action, carrier, name, effective, end, announced, url])
 
 
 def notice(con, notice_id: str, category: str, start: date, end: date | None, seen: date) -> None:
@@ -54,9 +59,12 @@ def notice(con, notice_id: str, category: str, start: date, end: date | None, se
 
 
 def build_home(home: Path) -> Path:
-    """Flights D-60 .. D+3: IBE LEMD-SVMI stops after D-6 (detected D-3), TAP LPPT-SVMI after
-    D-2 (detected D+1, after the report day), AVA SKBO-SVMI flies on. INAC revokes IBE on D-1;
-    AVA's suspension ends on D-2; TAP's revocation takes effect on D+2."""
+    """Flights D-60 .. D+3: IBE LEMD-SVMI stops after D-6 (detected D-2 by its silence), TAP
+    LPPT-SVMI after D-2 (detected D+2, after the report day), AVA SKBO-SVMI flies on. INAC
+    revokes IBE on D-1 and suspends it from D-4, but announces that only on D+2; AVA's
+    suspension ends on D-2; TAP's revocation takes effect on D+2. Notices over SVZM (the area
+    of SVMI): an advisory from D-3, a prohibition from D-10 first seen on D+1, a closure from
+    D-10 to D-5."""
     settings = Settings.from_env({"FDP_HOME": str(home)})
     with store.connect(settings.duckdb_path) as con:
         con.execute(
@@ -79,6 +87,8 @@ def build_home(home: Path) -> Path:
         add_flights(con, "TAP", "LPPT", "SVMI", -60, -2)
         add_flights(con, "AVA", "SKBO", "SVMI", -60, 3)
         act(con, "rev-ibe", "revoked", "IBE", d(-1))
+        act(con, "sus-ibe-late", "suspended", "IBE", d(-4), url="https://example.org/late",
+            announced=d(2))
         act(con, "sus-ava", "suspended", "AVA", d(-40), d(-2))
         act(con, "rev-tap", "revoked", "TAP", d(2))
         act(con, "sus-lpe", "suspended", "LPE", d(-400), name="LATAM Peru")
@@ -126,17 +136,101 @@ def test_carriers_new_and_ended_in_the_week_and_in_force_with_their_act(home):
 
 def test_routes_show_only_what_was_detected_by_the_report_day(home):
     routes = sections(home)["routes"]
-    detected, suspended = routes.tables
+    detected, causes, suspended = routes.tables
     assert [texts(r)[:5] for r in detected.rows] == [
-        (str(d(-3)), "suspended", "IBE Iberia", "LEMD (Madrid) → SVMI (Caracas)", str(d(-5)))]
+        (str(d(-2)), "suspended", "IBE Iberia", "LEMD (Madrid) → SVMI (Caracas)", str(d(-5)))]
     assert [texts(r)[:4] for r in suspended.rows] == [
         ("IBE Iberia", "LEMD (Madrid) → SVMI (Caracas)", str(d(-5)), str(d(-6)))]
+    assert [texts(r)[:3] for r in causes.rows] == [
+        ("IBE Iberia", "LEMD (Madrid) → SVMI (Caracas)", str(d(-6)))]
     assert [p.file for p in routes.plots] == ["routes.png"]
-    # TAP stopped after D-2 but the evidence sufficed only on D+1: news of that night
-    later = sections(home, d(1))["routes"]
+    # TAP stopped after D-2 but the evidence sufficed only on D+2: news of that night
+    later = sections(home, d(2))["routes"]
     assert [texts(r)[0:3] for r in later.tables[0].rows] == [
-        (str(d(1)), "suspended", "TAP"), (str(d(-3)), "suspended", "IBE Iberia")]
+        (str(d(2)), "suspended", "TAP"), (str(d(-2)), "suspended", "IBE Iberia")]
     assert later.tables[0].marked == [True, False]
+    assert later.tables[1].marked == [True, False]
+
+
+def cause_lines(home: Path, day: date, route: str) -> list[report.Link | str]:
+    """The likely causes the report of `day` gives for the suspension on `route`."""
+    [causes] = [t for t in sections(home, day)["routes"].tables
+                if t.title.startswith("Likely causes")]
+    [lines] = [row[3] for row in causes.rows if texts(row)[1] == route]
+    return list(lines.items)
+
+
+def test_each_suspension_shows_the_causes_known_on_the_report_day_linked(home):
+    ibe = "LEMD (Madrid) → SVMI (Caracas)"  # last flight D-6
+    assert cause_lines(home, D, ibe) == [
+        report.Link("INAC revoked IBE's permit in VE from 19 Mar 2025, 5 day(s) after the last "
+                    "flight", "https://example.org/act"),
+        report.Link("NOTAM KICZ A0001/25 (advisory over SVZM) in force from 17 Mar 2025, 3 "
+                    "day(s) after the last flight", "https://example.org/notam"),
+        report.Link("NOTAM KICZ A0003/25 (closure over SVZM) in force from 10 Mar 2025, 4 "
+                    "day(s) before the last flight", "https://example.org/notam")]
+    # D+3: the suspension announced on D+2 is known, and nearer the stop than the revocation;
+    # the prohibition first seen on D+1 too, and the carrier-wide stop (known a week after)
+    later = cause_lines(home, d(3), ibe)
+    assert later[:2] == [
+        report.Link("INAC suspended IBE in VE from 16 Mar 2025, 2 day(s) after the last flight",
+                    "https://example.org/late"),
+        report.Link("INAC revoked IBE's permit in VE from 19 Mar 2025, 5 day(s) after the last "
+                    "flight", "https://example.org/act")]
+    assert later[3:] == ["and 4 more of lower rank"]
+
+
+def test_a_cause_announced_or_seen_after_the_report_day_is_not_shown(home):
+    ibe = "LEMD (Madrid) → SVMI (Caracas)"
+    shown = " ".join(line.text if isinstance(line, report.Link) else line
+                     for line in cause_lines(home, D, ibe))
+    assert "suspended IBE" not in shown  # announced on D+2
+    assert "A0002/25" not in shown  # the pipeline first saw it on D+1
+    assert "flew nothing" not in shown  # a carrier-wide stop is known a week after
+    assert "A0002/25" in " ".join(line.text for line in cause_lines(home, d(1), ibe)[:3])
+
+
+def event(evidence: str | None, event_confidence: float, silent_days: int,
+          event_type: str = "suspended") -> SimpleNamespace:
+    return SimpleNamespace(event_type=event_type, evidence=evidence, confidence=event_confidence,
+                           last_flight_date=D, detected_on=d(silent_days))
+
+
+def test_how_sure_says_what_decided_in_words_and_the_odds_of_the_silence():
+    assert confidence.how_sure(event("silence", 1 - 2e-6, 5)) == (
+        "very likely: no flight for 5 days (if it still flew, this quiet under 1 time in "
+        "10,000)")
+    assert confidence.how_sure(event("carrier act", 0.75, 1)) == (
+        "likely: an act names the carrier; no flight for 1 day (if it still flew, this quiet 1 "
+        "time in 4)")
+    assert confidence.how_sure(event("country act", 1 - 1 / 16, 2)) == (
+        "likely: a country-wide act; no flight for 2 days (if it still flew, this quiet 1 time "
+        "in 16)")
+    # an act with a silence the silence rule would take too: as sure as the silence alone
+    assert confidence.how_sure(event("carrier act", 1 - 5e-5, 4)).startswith(
+        "very likely: an act names the carrier; no flight for 4 days")
+    assert confidence.how_sure(event("carrier act", 1 - 5e-5, 3)).startswith("likely: ")
+    assert confidence.how_sure(event(None, 0.99, 3)).startswith("not rated: no flight for 3")
+    assert confidence.how_sure(event(None, 1.0, 0, "resumed")) == "observed: it flew again"
+    assert confidence.how_sure(event(None, 0.63, 0, "started")).startswith("observed: ")
+
+
+def test_odds_keep_two_significant_figures():
+    assert [confidence.odds(1 - p) for p in (0.5, 1 / 13.4, 1 / 1333, 1e-4 / 2)] == [
+        f"if it still flew, this quiet {odds}" for odds in (
+            "1 time in 2", "1 time in 13", "1 time in 1,300", "under 1 time in 10,000")]
+
+
+def test_the_route_tables_say_how_sure_in_words_and_the_notes_define_them(home):
+    routes = sections(home, d(2))["routes"]
+    detected, _, suspended = routes.tables
+    assert detected.columns[-1] == suspended.columns[-1] == "How sure"
+    assert [texts(r)[-1] for r in detected.rows] == [
+        "very likely: an act names the carrier; no flight for 4 days (if it still flew, this "
+        "quiet under 1 time in 10,000)",  # TAP, detected the day INAC revoked it
+        "very likely: no flight for 4 days (if it still flew, this quiet under 1 time in "
+        "10,000)"]
+    assert confidence.NOTE in routes.notes
 
 
 def test_notices_in_force_that_were_known_on_the_day(home):
@@ -167,7 +261,7 @@ def test_empty_sections_say_so(home):
     assert all(not section.plots for section in quiet.values())
     html = report.write_report(Settings.from_env({"FDP_HOME": str(home)}), d(-500)).read_text()
     assert "Nothing was loaded for" in html
-    assert html.count('class="empty"') == 6
+    assert html.count('class="empty"') == 7
 
 
 def test_header_labels_synthetic_raw_answers_and_names_unchecked_ones(tmp_path):
