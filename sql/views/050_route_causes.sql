@@ -14,7 +14,8 @@
 --                 after the last flight;
 --   none_found    none of these.
 -- Within a kind, the nearest in time to the last flight comes first. known_on is the day the
--- cause was known (an act's announced_date, else its effective_date; a NOTAM's issue time),
+-- cause was known (an act's announced_date, else its effective_date; for a NOTAM, the later
+-- of its issue and the night the pipeline first saw it),
 -- so the report and the alerts of day d use only route_event_causes_known(d).
 
 -- The area of an ICAO location: its first letter where one letter is a country's (K: the
@@ -66,8 +67,10 @@ registry AS (
 notices AS (
     SELECT s.*, 'airspace' AS cause_type, n.notice_id AS cause_id,
            CAST(n.effective_start AS DATE) AS cause_date,
-           CAST(least(coalesce(n.issued, n.effective_start), n.effective_start) AS DATE)
-               AS known_on,
+           -- known once issued, and once the pipeline had seen it (the night it first came)
+           greatest(CAST(least(coalesce(n.issued, n.effective_start), n.effective_start)
+                         AS DATE),
+                    TRY_CAST(left(n.first_seen_partition, 10) AS DATE)) AS known_on,
            format('NOTAM {} ({} over {}) in force from {}', n.notice_id, n.category, n.fir,
                   strftime(n.effective_start, '%-d %b %Y')) AS what
     FROM stops s
@@ -129,13 +132,13 @@ SELECT carrier_icao, origin_icao, dest_icao, event_date, last_flight_date, detec
        cause_rank, cause_type, cause_id, cause_date, cause_date - last_flight_date
            AS days_after_last_flight, known_on,
        what || CASE WHEN cause_type IN ('official_act', 'airspace', 'country_act') THEN
-                   CASE WHEN cause_date > last_flight_date
-                        THEN format(', {} day(s) after the last flight',
-                                    cause_date - last_flight_date)
-                        WHEN cause_date < last_flight_date
-                        THEN format(', {} day(s) before the last flight',
-                                    last_flight_date - cause_date)
-                        ELSE ', the day of the last flight' END
+                   CASE WHEN cause_date = last_flight_date THEN ', the day of the last flight'
+                        ELSE format(', {} day{} {} the last flight',
+                                    abs(cause_date - last_flight_date),
+                                    CASE WHEN abs(cause_date - last_flight_date) = 1 THEN ''
+                                         ELSE 's' END,
+                                    CASE WHEN cause_date > last_flight_date THEN 'after'
+                                         ELSE 'before' END) END
                ELSE '' END AS description
 FROM ranked
 UNION ALL BY NAME

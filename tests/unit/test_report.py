@@ -163,19 +163,19 @@ def cause_lines(home: Path, day: date, route: str) -> list[report.Link | str]:
 def test_each_suspension_shows_the_causes_known_on_the_report_day_linked(home):
     ibe = "LEMD (Madrid) → SVMI (Caracas)"  # last flight D-6
     assert cause_lines(home, D, ibe) == [
-        report.Link("INAC revoked IBE's permit in VE from 19 Mar 2025, 5 day(s) after the last "
+        report.Link("INAC revoked IBE's permit in VE from 19 Mar 2025, 5 days after the last "
                     "flight", "https://example.org/act"),
         report.Link("NOTAM KICZ A0001/25 (advisory over SVZM) in force from 17 Mar 2025, 3 "
-                    "day(s) after the last flight", "https://example.org/notam"),
+                    "days after the last flight", "https://example.org/notam"),
         report.Link("NOTAM KICZ A0003/25 (closure over SVZM) in force from 10 Mar 2025, 4 "
-                    "day(s) before the last flight", "https://example.org/notam")]
+                    "days before the last flight", "https://example.org/notam")]
     # D+3: the suspension announced on D+2 is known, and nearer the stop than the revocation;
     # the prohibition first seen on D+1 too, and the carrier-wide stop (known a week after)
     later = cause_lines(home, d(3), ibe)
     assert later[:2] == [
-        report.Link("INAC suspended IBE in VE from 16 Mar 2025, 2 day(s) after the last flight",
+        report.Link("INAC suspended IBE in VE from 16 Mar 2025, 2 days after the last flight",
                     "https://example.org/late"),
-        report.Link("INAC revoked IBE's permit in VE from 19 Mar 2025, 5 day(s) after the last "
+        report.Link("INAC revoked IBE's permit in VE from 19 Mar 2025, 5 days after the last "
                     "flight", "https://example.org/act")]
     assert later[3:] == ["and 4 more of lower rank"]
 
