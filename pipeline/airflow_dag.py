@@ -28,7 +28,8 @@ def params(sources: tuple[str, ...]) -> dict[str, Param]:
 
 
 def add_night_tasks(*, report: bool = True) -> None:
-    """The night's tasks; `report` adds the change report of the night's day after the load."""
+    """The night's tasks; `report` adds, after the load, the change report of the night's day
+    and its alerts (reference data changes neither)."""
     @task
     def plan(data_interval_start: datetime | None = None, params: dict | None = None) -> list:
         return airflow_tasks.plan_partitions(data_interval_start, params["sources"],
@@ -51,6 +52,12 @@ def add_night_tasks(*, report: bool = True) -> None:
     def write_report(data_interval_start: datetime | None = None) -> str:
         return airflow_tasks.report(data_interval_start)
 
+    # A task, not a callback of load: a callback's failure changes no state and is never
+    # retried, and the ledger of what was sent lives in the DuckDB file (the writer's pool).
+    @task(pool=airflow_tasks.WRITER_POOL)
+    def alerts(data_interval_start: datetime | None = None, run_id: str | None = None) -> dict:
+        return airflow_tasks.alerts(data_interval_start, run_id)
+
     loaded = load(normalize.expand(partition=fetch.expand(partition=plan())))
-    if report:
-        loaded >> write_report()  # only after a successful load (and so a fresh publish)
+    if report:  # only after a successful load (and so a fresh publish)
+        loaded >> [write_report(), alerts()]

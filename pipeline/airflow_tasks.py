@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Credentials, Settings, credentials_from_env
+from pipeline.errors import PipelineError
 from pipeline.raw import RawZone
 from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
+
+if TYPE_CHECKING:  # imported by the task that sends: DuckDB is not for DAG parsing
+    from pipeline.alerts.channels import AlertSettings, Channel
 
 WRITER_POOL = "fdp_duckdb_writer"  # one slot: DuckDB allows a single writing process
 CONNECTION_IDS = {"opensky": "opensky_default", "faa_notam": "faa_notam_default"}
@@ -82,3 +87,67 @@ def report(data_interval_start: datetime) -> str:
     from pipeline.report import write_report  # matplotlib: in the task, not at DAG parse time
 
     return str(write_report(Settings.from_env(), data_interval_start.date()))
+
+
+def alerts(data_interval_start: datetime, run_id: str) -> dict:
+    """Send the night's alerts, each once, to the channels of the Airflow connections
+    fdp_alerts_webhook and fdp_alerts_smtp (else of the FDP_ALERT_* settings); fails, naming
+    the channel and the fix, when one did not take them (a retry sends only what is left)."""
+    from airflow.sdk import get_current_context
+
+    from pipeline.alerts.channels import AlertSettings
+    from pipeline.alerts.delivery import deliver
+
+    settings, alert_settings = Settings.from_env(), AlertSettings.from_env()
+    delivery = deliver(settings, data_interval_start.date(),
+                       alert_channels(alert_settings, settings.http_timeout_s), run_id=run_id,
+                       max_age_days=alert_settings.max_age_days, require_data=False,
+                       context=dict(get_current_context()))
+    error = delivery.error()  # deliver() logged what each channel got
+    if error:
+        raise error
+    return delivery.counts()
+
+
+def alert_channels(alert_settings: AlertSettings, timeout_s: float) -> list[Channel]:
+    """A channel per Airflow connection; without one, as the FDP_ALERT_* settings say."""
+    from pipeline.alerts import channels
+
+    configured = channels.channels_from_settings(alert_settings, timeout_s)
+    by_name = {channel.name: channel for channel in configured}
+    webhook = _connection(channels.WEBHOOK_CONN_ID)
+    if webhook is not None:
+        by_name["webhook"] = channels.webhook_channel(
+            webhook_url(webhook), f"Airflow connection {channels.WEBHOOK_CONN_ID}", timeout_s)
+    smtp = _connection(channels.SMTP_CONN_ID)
+    if smtp is not None:
+        extra = smtp.extra_dejson
+        by_name["email"] = channels.email_channel(
+            source=f"Airflow connection {channels.SMTP_CONN_ID}",
+            server=f"{smtp.host}:{smtp.port or 'default port'}",
+            from_email=extra.get("from_email") or alert_settings.smtp_from,
+            to=channels.addresses(extra.get("to", "")) or alert_settings.smtp_to)
+    return [by_name[name] for name in ("webhook", "email") if name in by_name]
+
+
+def _connection(conn_id: str) -> Any:
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return Connection.get(conn_id)
+    except AirflowNotFoundException:
+        return None
+
+
+def webhook_url(conn: Any) -> str:
+    """The whole URL in the Host field (the UI, or the JSON form {"conn_type": "http",
+    "host": "https://hooks.slack.com/services/..."}), or a URI-form connection
+    (AIRFLOW_CONN_...='https://hooks.slack.com/services/...': scheme, host, port, path)."""
+    if conn.host and "://" in conn.host:
+        return conn.host
+    if conn.conn_type in ("http", "https") and conn.host:
+        port = f":{conn.port}" if conn.port else ""
+        return f"{conn.conn_type}://{conn.host}{port}/{conn.schema or ''}"
+    raise PipelineError(f"Airflow connection {conn.conn_id} holds no webhook URL. Fix: put "
+                        "the whole URL (https://hooks.slack.com/services/...) in its Host field")

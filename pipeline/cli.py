@@ -24,7 +24,7 @@ from pipeline.watchlist import WatchlistError
 IMPORT_FORMATS = ("anac-vra", "bts-ontime", "opensky-flightlist")
 SQL_TIMEOUT_S = 60.0
 # Commands that write $FDP_HOME and the DuckDB file: checked writable before they start.
-WRITING_COMMANDS = ("run", "backfill", "import", "rebuild", "publish", "demo")
+WRITING_COMMANDS = ("run", "backfill", "import", "rebuild", "publish", "demo", "alerts")
 # What an OSError that stops a command leaves behind, in the words of its one-line error.
 AFTER_OS_ERROR = {
     "run": "nothing was loaded",
@@ -45,6 +45,11 @@ EPILOG = """environment:
   FDP_OPENSKY_API_URL, FDP_OPENSKY_AUTH_URL, FDP_FAA_NOTAM_API_URL,
   FDP_FEDERAL_REGISTER_API_URL, FDP_OPENFLIGHTS_AIRLINES_URL,
   FDP_OURAIRPORTS_AIRPORTS_URL   override base URLs
+  FDP_ALERT_WEBHOOK_URL   webhook for each night's alerts (Slack-compatible JSON)
+  FDP_ALERT_SMTP_HOST, FDP_ALERT_SMTP_PORT, FDP_ALERT_SMTP_SECURITY (starttls|ssl|none),
+  FDP_ALERT_SMTP_USER, FDP_ALERT_SMTP_PASSWORD, FDP_ALERT_SMTP_FROM, FDP_ALERT_SMTP_TO
+                    SMTP server, login, sender and recipients of the alert e-mails
+  FDP_ALERT_MAX_AGE_DAYS   nights older than this many days send no alerts (default 3)
   (all settings: docs/operations.md, "Configuration")"""
 
 
@@ -92,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="fetch, normalize and load one UTC day",
         description="Run one night for UTC day DATE: fetch every watched airport's OpenSky "
         "arrivals and departures into the raw zone, normalize them and replace that day's "
-        "partitions in DuckDB. Running a day twice leaves the same rows.",
+        "partitions in DuckDB, then send its alerts (see `fdp alerts`). Running a day twice "
+        "leaves the same rows and sends no alert twice.",
     )
     run.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD (past)")
     _add_night_options(run)
@@ -175,6 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder to write (default $FDP_HOME/reports/DATE); an existing "
                         "folder is replaced only if it is empty or holds a report")
 
+    alerts = commands.add_parser(
+        "alerts", help="send the alerts of one UTC day (new suspensions, status changes)",
+        description="Send the alerts of UTC day DATE (route suspensions detected that day and "
+        "carrier-status changes known that day, with their causes, for the watched countries) "
+        "to the webhook and e-mail set by FDP_ALERT_*. Each channel gets each alert once, "
+        "whatever reruns: what it had before is not sent again. `fdp run` does this after "
+        "every night. Nights older than FDP_ALERT_MAX_AGE_DAYS send nothing (their alerts are "
+        "recorded as skipped). Example: fdp alerts --date 2025-11-26 --dry-run",
+    )
+    alerts.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD")
+    alerts.add_argument("--dry-run", action="store_true",
+                        help="print the alerts and what each channel would get; send and "
+                        "record nothing")
+
     demo = commands.add_parser(
         "demo", help="run the nightly DAG over the bundled synthetic replay",
         description="Write the bundled SYNTHETIC OpenSky replay (10 Nov - 5 Dec 2025, "
@@ -192,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     handler = {"run": cmd_run, "backfill": cmd_backfill, "sql": cmd_sql,
                "status": cmd_status, "demo": cmd_demo, "rebuild": cmd_rebuild,
-               "import": cmd_import, "publish": cmd_publish, "report": cmd_report}[args.command]
+               "import": cmd_import, "publish": cmd_publish, "report": cmd_report,
+               "alerts": cmd_alerts}[args.command]
     try:
         if args.command in WRITING_COMMANDS:
             _check_writable(settings)
@@ -248,6 +269,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         credentials=all_credentials_from_env(),
     )
     _print_results(args.date, results)
+    _send_alerts(settings, args.date, dry_run=False, after_night=True)
     return 0
 
 
@@ -378,6 +400,26 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
     print(write_report(settings, args.date, args.out))
     return 0
+
+
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    _send_alerts(settings, args.date, dry_run=args.dry_run, after_night=False)
+    return 0
+
+
+def _send_alerts(settings: Settings, day: date, *, dry_run: bool, after_night: bool) -> None:
+    """Send (or, dry, print) the day's alerts; `after_night`: the night just loaded, so there
+    is no need to check that the day has data."""
+    from pipeline.alerts.delivery import send_configured  # imports Airflow only to send
+
+    delivery = send_configured(settings, day, dry_run=dry_run, require_data=not after_night,
+                               run_id=f"cli__alerts__{datetime.now(UTC).isoformat()}")
+    if dry_run and delivery.alerts:
+        print(delivery.text() + "\n")
+    print(delivery.summary())
+    error = delivery.error()
+    if error:
+        raise error
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

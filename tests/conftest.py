@@ -23,7 +23,12 @@ for leaked in ("OPENSKY_CLIENT_ID", "OPENSKY_CLIENT_SECRET", "FAA_NOTAM_CLIENT_I
                "AIRFLOW_CONN_FAA_NOTAM_DEFAULT", "FDP_HOME", "FDP_DUCKDB", "FDP_WATCHLIST",
                "FDP_REGISTRY", "FDP_FAA_NOTAM_API_URL", "FDP_FEDERAL_REGISTER_API_URL",
                "FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_OPENFLIGHTS_AIRLINES_URL",
-               "FDP_OURAIRPORTS_AIRPORTS_URL"):
+               "FDP_OURAIRPORTS_AIRPORTS_URL",
+               # alerts: a developer's own channels must never get test alerts
+               "FDP_ALERT_WEBHOOK_URL", "FDP_ALERT_SMTP_HOST", "FDP_ALERT_SMTP_PORT",
+               "FDP_ALERT_SMTP_SECURITY", "FDP_ALERT_SMTP_USER", "FDP_ALERT_SMTP_PASSWORD",
+               "FDP_ALERT_SMTP_FROM", "FDP_ALERT_SMTP_TO", "FDP_ALERT_MAX_AGE_DAYS",
+               "AIRFLOW_CONN_FDP_ALERTS_WEBHOOK", "AIRFLOW_CONN_FDP_ALERTS_SMTP"):
     os.environ.pop(leaked, None)
 # Test traffic stays on loopback: a test that forgets to point a source at its local server
 # gets a refused connection here, never the real API.

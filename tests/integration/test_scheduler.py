@@ -173,7 +173,7 @@ def test_nights_after_the_demo_run_under_the_scheduler(tmp_path, monkeypatch):
         assert interval == (midnight(day), midnight(day + timedelta(days=1))), day
         assert {ti["state"] for ti in task_instances[day]} == {"success"}, failures.get(day)
         assert {ti["task_id"] for ti in task_instances[day]} == {
-            "plan", "fetch", "normalize", "load", "report"}
+            "plan", "fetch", "normalize", "load", "report", "alerts"}
     for day in NIGHTS[1:]:
         assert all(parse_ms(events) is not None for events in logs[day].values()), \
             f"{day}: a task log the API could not read from the log folder"
