@@ -50,6 +50,8 @@ EPILOG = """environment:
   FDP_ALERT_SMTP_USER, FDP_ALERT_SMTP_PASSWORD, FDP_ALERT_SMTP_FROM, FDP_ALERT_SMTP_TO
                     SMTP server, login, sender and recipients of the alert e-mails
   FDP_ALERT_MAX_AGE_DAYS   nights older than this many days send no alerts (default 3)
+  FDP_DUCKDB_MEMORY_LIMIT, FDP_DUCKDB_THREADS, FDP_DUCKDB_TEMP_DIRECTORY
+                    DuckDB's memory, cores and spill folder (defaults fit a container)
   (all settings: docs/operations.md, "Configuration")"""
 
 
@@ -95,10 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="fetch, normalize and load one UTC day",
-        description="Run one night for UTC day DATE: fetch every watched airport's OpenSky "
-        "arrivals and departures into the raw zone, normalize them and replace that day's "
-        "partitions in DuckDB, then send its alerts (see `fdp alerts`). Running a day twice "
-        "leaves the same rows and sends no alert twice.",
+        description="Run one night for UTC day DATE: fetch every source's answers for it "
+        "into the raw zone (OpenSky: the watched airports' arrivals and departures, or with "
+        "scope = \"world\" in the watchlist every flight, in twelve 2-hour windows), "
+        "normalize them, replace that day's partitions in DuckDB, then send its alerts (see "
+        "`fdp alerts`). Running a day twice leaves the same rows and sends no alert twice.",
     )
     run.add_argument("--date", type=_day, required=True, help="the UTC day, YYYY-MM-DD (past)")
     _add_night_options(run)

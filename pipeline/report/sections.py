@@ -235,9 +235,7 @@ def traffic_section(con: duckdb.DuckDBPyConnection, scope: Scope, days: set[pd.T
         cells.flags(on_day["disrupted"]), "highlighted: disrupted (fewer than half the baseline)")
     notes = ["Baseline: the mean of the same weekday 7, 14, 21 and 28 days before (days with "
              "data only). Disrupted: baseline at least 5 and fewer than half of it.",
-             "Counts are the flights the database holds. OpenSky is fetched for the watched "
-             f"airports ({', '.join(scope.watchlist.airports)}) only, so another country's "
-             "count is only its traffic with those airports."]
+             "Counts are the flights the database holds. " + _coverage(scope)]
     quiet = sorted(set(scope.countries) - set(traffic["country"]))
     if quiet:
         notes.append(f"No flights in the {PLOT_DAYS} days to {scope.day} for: "
@@ -246,3 +244,10 @@ def traffic_section(con: duckdb.DuckDBPyConnection, scope: Scope, days: set[pd.T
     if len(traffic):
         shown.append(plots.plot_traffic(traffic, scope, days, folder / "traffic.png"))
     return Section("traffic", "Traffic against baseline", summary, [table], shown, notes)
+
+
+def _coverage(scope: Scope) -> str:
+    if scope.watchlist.scope == "world":
+        return "OpenSky is fetched for the whole world (the watchlist's scope = \"world\")."
+    return (f"OpenSky is fetched for the watched airports ({', '.join(scope.watchlist.airports)})"
+            " only, so another country's count is only its traffic with those airports.")
