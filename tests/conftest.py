@@ -134,3 +134,30 @@ def table_checksum(con, table: str) -> str:
         f" FROM {table} t"
     ).fetchall()
     return digest
+
+
+# --- alert channels: a local webhook (pytest-httpserver) and a local SMTP server --------------
+
+HOOK_PATH = f"/services/T000/B000/{SECRET_MARK}-hook-token"  # the path is a webhook's secret
+
+
+@pytest.fixture
+def webhook_log_unchecked():
+    """The local webhook server's own access log names the path it served: that is the test
+    server's log, not the pipeline's, which must never hold the path (no_secret_leaks)."""
+    def pipeline_only(record: logging.LogRecord) -> bool:
+        return HOOK_PATH not in record.getMessage()
+
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.addFilter(pipeline_only)
+    yield
+    werkzeug.removeFilter(pipeline_only)
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server on 127.0.0.1 (tests/local_smtp.py) and what it accepted."""
+    from local_smtp import smtp_server
+
+    with smtp_server() as server:
+        yield server

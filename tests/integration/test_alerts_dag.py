@@ -8,41 +8,21 @@ only source runs here: INAC revoked six carriers' permits in Venezuela that day.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import date
 
 import pytest
-from conftest import SECRET_MARK
-from local_smtp import smtp_server
+from conftest import HOOK_PATH
 
 from pipeline import store
 from pipeline.airflow_runner import load_dag, run_night
 from pipeline.cli import main
 from pipeline.config import Settings
 
+pytestmark = pytest.mark.usefixtures("webhook_log_unchecked")
+
 DAY = date(2025, 11, 26)
 REVOKED = ("ARE", "AVA", "GLO", "IBE", "TAP", "THY")
-HOOK_PATH = f"/services/T000/B000/{SECRET_MARK}-hook-token"
 CONF = {"replay": False, "sources": ["permit_registry"]}
-
-
-@pytest.fixture(autouse=True)
-def server_access_log_unchecked():
-    """The local webhook server's own access log names the path it served: the test server's
-    log, not the pipeline's, which must never hold it (conftest checks every record)."""
-    def pipeline_only(record: logging.LogRecord) -> bool:
-        return HOOK_PATH not in record.getMessage()
-
-    werkzeug = logging.getLogger("werkzeug")
-    werkzeug.addFilter(pipeline_only)
-    yield
-    werkzeug.removeFilter(pipeline_only)
-
-
-@pytest.fixture
-def inbox():
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

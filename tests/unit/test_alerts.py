@@ -9,14 +9,13 @@ synthetic carrier ZZZ is revoked in VE by a synthetic act."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SECRET_MARK
+from conftest import HOOK_PATH, SECRET_MARK
 from local_smtp import html_body, smtp_server
 from test_route_detector import add_airports, add_flights, background, d, days
 
@@ -28,10 +27,10 @@ from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
 
-pytestmark = pytest.mark.slow  # the route detector runs on each night built; see make test-fast
+pytestmark = [pytest.mark.slow,  # the route detector runs on each night built; see make test-fast
+              pytest.mark.usefixtures("webhook_log_unchecked")]
 
 ROUTE = ("AVA", "SKBO", "AAAA")  # AAAA: the hub of test_route_detector, here in Venezuela
-HOOK_PATH = f"/services/T000/B000/{SECRET_MARK}-hook-token"  # the path is a webhook's secret
 SYNTHETIC_ACT_URL = "https://example.org/synthetic-act-synthetic-zzz-revoked"
 ROUTE_KEY = "route_suspended|AVA|SKBO|AAAA|{last}"
 STATUS_KEY = "carrier_restricted|ZZZ|VE|synthetic-zzz-revoked"
@@ -74,25 +73,6 @@ def night(built, fdp_env) -> date:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(built[0], target)
     return built[1]
-
-
-@pytest.fixture(autouse=True)
-def server_access_log_unchecked():
-    """The local webhook server's own access log names the path it served: that is the test
-    server's log, not the pipeline's, which must never hold the path (conftest checks)."""
-    def pipeline_only(record: logging.LogRecord) -> bool:
-        return HOOK_PATH not in record.getMessage()
-
-    werkzeug = logging.getLogger("werkzeug")
-    werkzeug.addFilter(pipeline_only)
-    yield
-    werkzeug.removeFilter(pipeline_only)
-
-
-@pytest.fixture
-def inbox():
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture
