@@ -4,34 +4,27 @@ through Airflow's REST API whether the DAGs were parsed without errors."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tomllib
 from configparser import ConfigParser
 from pathlib import Path
 
 import pytest
 import yaml
+from airflow_server import fdp_env, standalone
 from conftest import SECRET_MARK
 
 from pipeline.airflow_check import (
     DAG_IDS,
-    AirflowApi,
     import_errors,
     missing_dags,
     pool_problems,
-    wait_for_dags,
-    wait_until_healthy,
 )
-from pipeline.airflow_standalone import PASSWORD_FILE
 from pipeline.airflow_tasks import WRITER_POOL
 from pipeline.config import REPO_ROOT
 
@@ -183,12 +176,6 @@ def test_docker_lock_pins_the_runtime_and_leaves_out_dev_tools():
 
 # --- make airflow --------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _stored_connection(airflow_home: Path, conn_id: str) -> tuple[str, str]:
     """The connection's login and decrypted password, read from the SQLite metadata."""
     from cryptography.fernet import Fernet
@@ -204,45 +191,18 @@ def _stored_connection(airflow_home: Path, conn_id: str) -> tuple[str, str]:
 
 
 def test_make_airflow_serves_the_dags_through_the_api(tmp_path):
-    home = tmp_path / "fdp"
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "AIRFLOW_HOME"}
-    env |= {
-        "FDP_HOME": str(home),
-        "AIRFLOW__API__PORT": str(port),
-        # Other Airflows on this machine may hold the default log-server ports.
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
-        "OPENSKY_CLIENT_ID": FAKE_CLIENT_ID,
-        "OPENSKY_CLIENT_SECRET": STANDALONE_SECRET,
-    }
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "airflow: install\n\t$(BIN)/python -m pipeline.airflow_standalone\n" in makefile
-    log_path = tmp_path / "standalone.log"
-    base_url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "pipeline.airflow_standalone"],
-                                   cwd=REPO_ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        assert wait_until_healthy(base_url, timeout_s=150), log_path.read_text()[-3000:]
-        airflow_home = home / "airflow"
-        password = json.loads((airflow_home / PASSWORD_FILE).read_text())["admin"]
-        api = AirflowApi(base_url, "admin", password)
-        assert wait_for_dags(api, timeout_s=90) == [], log_path.read_text()[-3000:]
+    env = fdp_env(tmp_path / "fdp", OPENSKY_CLIENT_ID=FAKE_CLIENT_ID,
+                  OPENSKY_CLIENT_SECRET=STANDALONE_SECRET)
+    with standalone(env, tmp_path / "standalone.log") as server:
+        api = server.api()
         assert import_errors(api) == [] and missing_dags(api) == [] and pool_problems(api) == []
         dags = {d["dag_id"]: d for d in api.get("/api/v2/dags", limit=100)["dags"]}
         assert set(DAG_IDS) <= set(dags)
         conn = api.get("/api/v2/connections/opensky_default")
         assert conn["login"] == FAKE_CLIENT_ID and conn["password"] != STANDALONE_SECRET
-        assert _stored_connection(airflow_home, "opensky_default") == (FAKE_CLIENT_ID,
-                                                                      STANDALONE_SECRET)
-    finally:
-        # Ctrl-C, as a user stops it: standalone stops its components, then exits.
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # whatever ignored the Ctrl-C
-    assert process.returncode == 0, log_path.read_text()[-3000:]
+        assert _stored_connection(tmp_path / "fdp" / "airflow", "opensky_default") == (
+            FAKE_CLIENT_ID, STANDALONE_SECRET)
+    # Ctrl-C, as a user stops it: standalone stops its components, then exits cleanly
+    assert server.process.returncode == 0, server.log_tail()
