@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import ModuleType
 
 import duckdb
@@ -14,7 +14,7 @@ import duckdb
 from pipeline import store
 from pipeline.config import Credentials, Settings
 from pipeline.errors import PipelineError, SourceError
-from pipeline.raw import RawRecord, RawZone, combined_sha256, sha256_hex
+from pipeline.raw import RawRecord, RawZone, combined_sha256, newest_fetch, sha256_hex
 from pipeline.reference.airlines import known_airline_icao
 from pipeline.sources.base import (
     FetchContext,
@@ -144,12 +144,6 @@ def normalize_partition(part: Partition, settings: Settings, watchlist: Watchlis
         fetched_at=fetched_at, note=note,
     )
     return asdict(staged)
-
-
-def newest_fetch(records: list[RawRecord]) -> str | None:
-    """When the newest usable response behind a partition was fetched (UTC, ISO 8601)."""
-    times = [datetime.fromisoformat(r.fetched_at) for r in records if r.usable and r.fetched_at]
-    return max(times).astimezone(UTC).replace(tzinfo=None).isoformat() if times else None
 
 
 def unusable_notes(records: list[RawRecord]) -> str:

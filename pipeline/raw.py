@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +167,16 @@ def _write_atomically(path: Path, body: bytes) -> None:
 def combined_sha256(records: list[RawRecord]) -> str:
     """One fingerprint for the raw inputs of a partition, independent of fetch order."""
     return sha256_hex("\n".join(sorted(r.sha256 for r in records)).encode())
+
+
+def newest_fetch(records: list[RawRecord]) -> str | None:
+    """When the newest usable response among `records` was fetched; None if none is usable."""
+    times = [r.fetched_at for r in records if r.usable and r.fetched_at]
+    if not times:
+        return None
+    return utc_text(max(times, key=datetime.fromisoformat))
+
+
+def utc_text(stamp: str) -> str:
+    """A manifest's aware fetch time as the naive UTC ISO text the flights table stores."""
+    return datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None).isoformat()

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -41,7 +41,7 @@ from pipeline.flightlists.files import (
     issues,
 )
 from pipeline.flightlists.mapping import Reference, load_reference
-from pipeline.raw import RawZone, sha256_hex
+from pipeline.raw import RawZone, sha256_hex, utc_text
 from pipeline.schemas import FLIGHTS, STRING
 from pipeline.sources.base import utc_now
 from pipeline.staging import content_sha256
@@ -192,7 +192,7 @@ class RawCopy:
     sha256: str
     bytes: int
     copied: bool
-    fetched_at: str  # when this content was first read from this path (UTC, ISO 8601)
+    fetched_at: str  # when this content was first read from this path (naive UTC ISO text)
 
 
 def keep_raw(path: Path, source: str, key: str, raw_dir: Path, fetched_at: datetime,
@@ -213,7 +213,7 @@ def keep_raw(path: Path, source: str, key: str, raw_dir: Path, fetched_at: datet
                       note=f"not copied: {size} bytes is over the {RAW_COPY_MAX_BYTES}-byte "
                            f"limit; sha256 {digest}; the file was {path.resolve()}")
     [record] = zone.latest(source, key)
-    return RawCopy(digest, size, copied=record.usable, fetched_at=record.fetched_at)
+    return RawCopy(digest, size, copied=record.usable, fetched_at=utc_text(record.fetched_at))
 
 
 def file_sha256(path: Path) -> str:
@@ -247,16 +247,10 @@ def stage_file(
                 frame.loc[~duplicate, list(FLIGHTS.columns)].reset_index(drop=True))
             tally.staged(frame)
             partitions.write(frame)
-    fetched_at = utc_iso(raw.fetched_at)
     return [asdict(StagedPartition(module.SOURCE, TABLE, part.partition, str(part.path),
-                                   part.rows, raw.sha256, part.content_sha256(fetched_at),
-                                   fetched_at))
+                                   part.rows, raw.sha256, part.content_sha256(raw.fetched_at),
+                                   raw.fetched_at))
             for part in partitions.done]
-
-
-def utc_iso(stamp: str) -> str:
-    """A manifest's aware fetch time as the naive UTC text the flights table stores."""
-    return datetime.fromisoformat(stamp).astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 def with_ids(frame: pd.DataFrame, source: str, key: str) -> pd.DataFrame:
