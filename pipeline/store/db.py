@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,6 +96,7 @@ def connect(
         with connect(path):
             pass
     config = _sandboxed(duckdb_resources()) if sandboxed else duckdb_resources()
+    _make_spill_folder(config)
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
@@ -111,6 +112,15 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def _make_spill_folder(config: dict[str, object]) -> None:
+    """DuckDB creates its temp_directory's last folder only, and only when it first spills:
+    deep in a big derive, which then fails. A folder that cannot be made (a read-only home)
+    is left to DuckDB, which needs it only if it spills."""
+    if "temp_directory" in config:
+        with suppress(OSError):
+            Path(str(config["temp_directory"])).mkdir(parents=True, exist_ok=True)
 
 
 def _sandboxed(resources: dict[str, str]) -> dict[str, object]:

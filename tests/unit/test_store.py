@@ -188,3 +188,16 @@ def test_duckdb_resources_come_from_the_settings_or_safe_defaults(tmp_path, monk
     usable = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     assert float(defaults["memory_limit"].removesuffix("MiB")) <= 0.6 * usable / 2**20 + 1
     assert 1 <= int(defaults["threads"]) <= len(os.sched_getaffinity(0))
+
+
+def test_a_load_that_spills_finds_its_spill_folder(tmp_path, monkeypatch):
+    """DuckDB makes only the last folder of temp_directory: a fresh FDP_HOME has no tmp/, and a
+    derive too big for memory failed on it (the year of `make bench`)."""
+    monkeypatch.setenv("FDP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FDP_DUCKDB_MEMORY_LIMIT", "40MB")
+    monkeypatch.setenv("FDP_DUCKDB_THREADS", "1")
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        con.execute("CREATE TABLE big AS SELECT i, md5(i::VARCHAR) AS h FROM range(3000000) t(i)")
+        ordered = con.execute("SELECT h FROM big ORDER BY h DESC LIMIT 1").fetchone()
+    assert ordered is not None
+    assert (tmp_path / "home" / "tmp" / "duckdb").is_dir()
