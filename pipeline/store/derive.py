@@ -3,11 +3,20 @@ files of sql/derive, for the days a load touched, or rebuilt from everything loa
 
 from __future__ import annotations
 
+import logging
+
 import duckdb
 
 from pipeline.config import SQL_DIR
 
 DERIVE_DIR = SQL_DIR / "derive"
+# What sql/derive writes for touched days (carrier_status is rebuilt whole by every derive).
+DERIVED_BY_DAY = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
+                  "airport_traffic_daily", "route_events")
+# A rebuild derives the history this many days at a time, in date order, as nights do: the
+# same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
+REBUILD_CHUNK_DAYS = 28
+log = logging.getLogger(__name__)
 
 
 def derive(con: duckdb.DuckDBPyConnection) -> None:
@@ -18,13 +27,25 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(path.read_text(encoding="utf-8"))
 
 
-def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute every derived table from all loaded days, in one transaction."""
+def rebuild_derived(con: duckdb.DuckDBPyConnection,
+                    chunk_days: int = REBUILD_CHUNK_DAYS) -> None:
+    """Recompute every derived table from all loaded days, in one transaction: emptied, then
+    derived chunk_days of flight days at a time, oldest first."""
+    days = [d for (d,) in con.execute(
+        "SELECT DISTINCT flight_date FROM flights WHERE flight_date IS NOT NULL ORDER BY 1"
+    ).fetchall()]
+    chunks = [days[i:i + chunk_days] for i in range(0, len(days), chunk_days)] or [[]]
     con.begin()
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
-                    "SELECT DISTINCT flight_date AS d FROM flights")
-        derive(con)
+        for table in DERIVED_BY_DAY:
+            con.execute(f"DELETE FROM {table}")
+        for n, chunk in enumerate(chunks, start=1):
+            if len(chunks) > 1:
+                log.info("rebuilding derived tables: days %s to %s (%d of %d)",
+                         chunk[0], chunk[-1], n, len(chunks))
+            con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                        "SELECT unnest(?::DATE[]) AS d", [chunk])
+            derive(con)
         con.commit()
     except Exception:
         con.rollback()
