@@ -123,12 +123,43 @@ SELECT t.airport_icao, t.flight_date AS day
 FROM airport_traffic_daily t, route_window w
 WHERE t.flight_date > w.lo - 365 - 91 AND t.baseline >= 10 AND t.flights < 0.2 * t.baseline;
 
--- the judged gaps (those with at least one day to judge: the others cannot be suspensions)
--- and their routes' days with flights or cancellations in the 13 weeks up to L
+-- per gap: from which day an act supports a stop (see the rules above): one naming the carrier,
+-- or one for the whole country, in the country of either airport
+CREATE OR REPLACE TEMP TABLE gap_acts AS
+SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
+       min(greatest(coalesce(a.announced_date, a.effective_date), a.effective_date - 7))
+           FILTER (WHERE a.carrier_icao IS NOT NULL) AS carrier_act_from,
+       min(greatest(coalesce(a.announced_date, a.effective_date), a.effective_date - 7))
+           FILTER (WHERE a.carrier_icao IS NULL) AS country_act_from
+FROM judged_gaps j
+JOIN airports o ON o.airport_icao = j.origin_icao
+JOIN airports d ON d.airport_icao = j.dest_icao
+JOIN permit_actions a
+  ON a.jurisdiction_country IN (o.country, d.country)
+ AND a.effective_date >= j.last_flight - 14
+ AND coalesce(a.end_date, DATE '9999-12-31') > j.last_flight
+ AND ((a.carrier_icao = j.carrier_icao
+       AND (a.action IN ('revoked', 'suspended', 'banned', 'restricted')
+            -- an airline's own suspension concerns its service to or from the country
+            OR (a.action = 'voluntary_suspension' AND o.country <> d.country)))
+      -- a country-wide act concerns flights to or from the country (a border closure, a
+      -- ban on a neighbour's flights), not its domestic flights, nor its airspace rules
+      OR (a.carrier_icao IS NULL AND a.carrier_name IS NULL
+          AND a.action IN ('suspended', 'banned') AND o.country <> d.country))
+WHERE j.judged_until > j.last_flight
+GROUP BY ALL;
+
+-- the gaps that can become a suspension (at least a day to judge, and either the 4 silent days
+-- the silence rule asks for or an act that may support a stop; the others, most of a night's
+-- gaps, cannot), and their routes' days with flights or cancellations in the 13 weeks up to L
 CREATE OR REPLACE TEMP TABLE open_gaps AS
 SELECT j.*, greatest(j.last_flight - 90, w.data_start) AS history_from
-FROM judged_gaps j, route_window w
-WHERE j.judged_until > j.last_flight;
+FROM judged_gaps j
+CROSS JOIN route_window w
+LEFT JOIN gap_acts a USING (carrier_icao, origin_icao, dest_icao, last_flight)
+WHERE j.judged_until > j.last_flight
+  AND (j.judged_until - j.last_flight >= 4
+       OR j.judged_until >= least(a.carrier_act_from, a.country_act_from));
 
 CREATE OR REPLACE TEMP TABLE gap_history AS
 SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, r.flight_date AS day,
@@ -204,32 +235,6 @@ FROM open_gaps g
 JOIN flown f USING (carrier_icao, origin_icao, dest_icao, last_flight)
 CROSS JOIN route_window w
 GROUP BY g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, g.history_from;
-
--- per gap: from which day an act supports a stop (see the rules above): one naming the carrier,
--- or one for the whole country, in the country of either airport
-CREATE OR REPLACE TEMP TABLE gap_acts AS
-SELECT j.carrier_icao, j.origin_icao, j.dest_icao, j.last_flight,
-       min(greatest(coalesce(a.announced_date, a.effective_date), a.effective_date - 7))
-           FILTER (WHERE a.carrier_icao IS NOT NULL) AS carrier_act_from,
-       min(greatest(coalesce(a.announced_date, a.effective_date), a.effective_date - 7))
-           FILTER (WHERE a.carrier_icao IS NULL) AS country_act_from
-FROM judged_gaps j
-JOIN airports o ON o.airport_icao = j.origin_icao
-JOIN airports d ON d.airport_icao = j.dest_icao
-JOIN permit_actions a
-  ON a.jurisdiction_country IN (o.country, d.country)
- AND a.effective_date >= j.last_flight - 14
- AND coalesce(a.end_date, DATE '9999-12-31') > j.last_flight
- AND ((a.carrier_icao = j.carrier_icao
-       AND (a.action IN ('revoked', 'suspended', 'banned', 'restricted')
-            -- an airline's own suspension concerns its service to or from the country
-            OR (a.action = 'voluntary_suspension' AND o.country <> d.country)))
-      -- a country-wide act concerns flights to or from the country (a border closure, a
-      -- ban on a neighbour's flights), not its domestic flights, nor its airspace rules
-      OR (a.carrier_icao IS NULL AND a.carrier_name IS NULL
-          AND a.action IN ('suspended', 'banned') AND o.country <> d.country))
-WHERE j.judged_until > j.last_flight
-GROUP BY ALL;
 
 -- each judged day of each gap: log P so far
 CREATE OR REPLACE TEMP TABLE gap_days AS
