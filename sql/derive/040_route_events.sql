@@ -46,9 +46,11 @@ SELECT DISTINCT r.carrier_icao, r.origin_icao, r.dest_icao
 FROM route_daily r, route_window w
 WHERE r.flights > 0 AND r.flight_date >= w.lo;
 
--- Flight days of those routes from lo on, and each route's last flight day before lo (within a
--- year): all that the gaps below need. Most routes flew in the 28 days before lo; only the
--- others are looked up further back, so a night reads weeks of route_daily, not a year.
+-- Flight days of those routes from gap_from on, and each route's last two before it (within a
+-- year): the gaps still open on gap_from start at the last, and whether that one started the
+-- route depends on the one before. Most routes flew twice in the 148 days before gap_from;
+-- only the others are looked up further back. So a night reads weeks of route_daily and
+-- orders the days it judges, not a year, nor the 120-day window.
 CREATE OR REPLACE TEMP TABLE route_days AS
 WITH recent AS (
     SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date
@@ -56,28 +58,37 @@ WITH recent AS (
     JOIN affected_routes a USING (carrier_icao, origin_icao, dest_icao), route_window w
     WHERE r.flights > 0 AND r.flight_date >= w.lo - 28
 ),
-before_lo AS (
-    SELECT carrier_icao, origin_icao, dest_icao, max(flight_date) AS flight_date
+last_two AS (
+    SELECT carrier_icao, origin_icao, dest_icao, max(flight_date, 2) AS days
     FROM recent, route_window w
-    WHERE flight_date < w.lo
+    WHERE flight_date < w.gap_from
     GROUP BY ALL
 ),
-quiet AS (  -- no flight in the 28 days before lo
-    SELECT * FROM affected_routes
-    ANTI JOIN before_lo USING (carrier_icao, origin_icao, dest_icao)
+sparse AS (  -- fewer than two flights in the 148 days before gap_from
+    SELECT a.* FROM affected_routes a
+    LEFT JOIN last_two t USING (carrier_icao, origin_icao, dest_icao)
+    WHERE coalesce(len(t.days), 0) < 2
 ),
-long_before_lo AS (
-    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date) AS flight_date
+long_before AS (
+    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date, 2) AS days
     FROM route_daily r
-    JOIN quiet q USING (carrier_icao, origin_icao, dest_icao), route_window w
+    JOIN sparse s USING (carrier_icao, origin_icao, dest_icao), route_window w
     WHERE r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.lo - 28
     GROUP BY ALL
+),
+before_from AS (
+    SELECT carrier_icao, origin_icao, dest_icao, unnest(days) AS flight_date FROM last_two
+    UNION ALL
+    SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM long_before
+),
+last_two_before_from AS (
+    SELECT * FROM before_from
+    QUALIFY row_number() OVER (PARTITION BY carrier_icao, origin_icao, dest_icao
+                               ORDER BY flight_date DESC) <= 2
 )
-SELECT r.* FROM recent r, route_window w WHERE r.flight_date >= w.lo
+SELECT r.* FROM recent r, route_window w WHERE r.flight_date >= w.gap_from
 UNION ALL
-SELECT * FROM before_lo
-UNION ALL
-SELECT * FROM long_before_lo;
+SELECT * FROM last_two_before_from;
 
 CREATE OR REPLACE TEMP TABLE route_gaps AS
 SELECT *,

@@ -182,6 +182,7 @@ def test_night_by_night_gives_the_same_events_as_one_rebuild(con):
     background(con)
     add_flights(con, DAILY, days(0, 39) + days(50, 90))
     add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))
+    add_flights(con, ("NEW", "AAAA", "CCCC"), days(60, 90, weekdays=[1, 4]))
     rebuilt = events(con)
     con.execute("DELETE FROM route_events; DELETE FROM route_daily; "
                 "DELETE FROM airport_traffic_daily")
@@ -193,7 +194,8 @@ def test_night_by_night_gives_the_same_events_as_one_rebuild(con):
     nightly = con.execute("SELECT event_type, event_date, last_flight_date, detected_on "
                           "FROM route_events WHERE carrier_icao <> 'HUB' "
                           "ORDER BY event_date, event_type").fetchall()
-    assert nightly == rebuilt and len(rebuilt) == 3
+    assert nightly == rebuilt and len(rebuilt) == 4
+    assert ("started", d(63), None, d(66)) in rebuilt
 
 
 def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):
