@@ -41,43 +41,33 @@ WITH since AS (
 SELECT d - 120 AS lo, d AS gap_from, (SELECT min(flight_date) FROM route_daily) AS data_start
 FROM since;
 
-CREATE OR REPLACE TEMP TABLE affected_routes AS
-SELECT DISTINCT r.carrier_icao, r.origin_icao, r.dest_icao
+-- Flight days of the routes that flew since lo from gap_from on, and each one's last two before
+-- it (within a year): the gaps still open on gap_from start at the last, and whether that one
+-- started the route depends on the one before. One pass over the 148 days before gap_from finds
+-- the routes and, for most, their last two; only the others are looked up further back. So a
+-- night reads weeks of route_daily and orders the days it judges, not a year.
+CREATE OR REPLACE TEMP TABLE recent_routes AS
+SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date) AS last_day,
+       coalesce(max(r.flight_date, 2) FILTER (WHERE r.flight_date < w.gap_from), [])
+           AS last_two
 FROM route_daily r, route_window w
-WHERE r.flights > 0 AND r.flight_date >= w.lo;
+WHERE r.flights > 0 AND r.flight_date >= w.lo - 28
+GROUP BY r.carrier_icao, r.origin_icao, r.dest_icao;
 
--- Flight days of those routes from gap_from on, and each route's last two before it (within a
--- year): the gaps still open on gap_from start at the last, and whether that one started the
--- route depends on the one before. Most routes flew twice in the 148 days before gap_from;
--- only the others are looked up further back. So a night reads weeks of route_daily and
--- orders the days it judges, not a year, nor the 120-day window.
 CREATE OR REPLACE TEMP TABLE route_days AS
-WITH recent AS (
-    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date
-    FROM route_daily r
-    JOIN affected_routes a USING (carrier_icao, origin_icao, dest_icao), route_window w
-    WHERE r.flights > 0 AND r.flight_date >= w.lo - 28
+WITH affected AS (
+    SELECT c.* FROM recent_routes c, route_window w WHERE c.last_day >= w.lo
 ),
-last_two AS (
-    SELECT carrier_icao, origin_icao, dest_icao, max(flight_date, 2) AS days
-    FROM recent, route_window w
-    WHERE flight_date < w.gap_from
-    GROUP BY ALL
-),
-sparse AS (  -- fewer than two flights in the 148 days before gap_from
-    SELECT a.* FROM affected_routes a
-    LEFT JOIN last_two t USING (carrier_icao, origin_icao, dest_icao)
-    WHERE coalesce(len(t.days), 0) < 2
-),
-long_before AS (
+long_before AS (  -- fewer than two flights in the 148 days before gap_from
     SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date, 2) AS days
     FROM route_daily r
-    JOIN sparse s USING (carrier_icao, origin_icao, dest_icao), route_window w
-    WHERE r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.lo - 28
+    JOIN affected a USING (carrier_icao, origin_icao, dest_icao), route_window w
+    WHERE len(a.last_two) < 2
+      AND r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.lo - 28
     GROUP BY ALL
 ),
 before_from AS (
-    SELECT carrier_icao, origin_icao, dest_icao, unnest(days) AS flight_date FROM last_two
+    SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date FROM affected
     UNION ALL
     SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM long_before
 ),
@@ -86,7 +76,9 @@ last_two_before_from AS (
     QUALIFY row_number() OVER (PARTITION BY carrier_icao, origin_icao, dest_icao
                                ORDER BY flight_date DESC) <= 2
 )
-SELECT r.* FROM recent r, route_window w WHERE r.flight_date >= w.gap_from
+SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date
+FROM route_daily r, route_window w
+WHERE r.flights > 0 AND r.flight_date >= w.gap_from
 UNION ALL
 SELECT * FROM last_two_before_from;
 
