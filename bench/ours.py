@@ -1,8 +1,9 @@
 """Our path, through the product's own functions (the ones `fdp run` and the nightly DAG call):
-raw zone -> nightly.fetch_partition (replay: the raw copy) -> nightly.normalize_partition
-(pandas, pandera schema, staging Parquet) -> store.load_partitions (one transaction: replace
-each partition, then derive). store.publish, which copies the database for readers after a
-good load, is timed on its own: it is not part of load plus derive."""
+raw zone -> nightly.fetch_partition (replay: the raw copy) -> nightly.normalize_chunk
+(pandas, pandera schema, a staging Parquet file a chunk of partitions) ->
+store.load_partitions (one transaction: replace each partition, then derive). store.publish,
+which copies the database for readers after a good load, is timed on its own: it is not part
+of load plus derive."""
 
 from __future__ import annotations
 

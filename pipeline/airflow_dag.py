@@ -1,6 +1,6 @@
 """The task chain every flight-disruption DAG runs (plan -> fetch -> normalize -> load, then
-optionally report), built inside a DAG's context. DAG files choose the schedule and the
-sources; this only wires."""
+optionally report and alerts; fetch and normalize mapped over chunks of partitions), built
+inside a DAG's context. DAG files choose the schedule and the sources; this only wires."""
 
 from __future__ import annotations
 
@@ -36,15 +36,15 @@ def add_night_tasks(*, report: bool = True) -> None:
                                              params["replay"])
 
     @task(retry_delay=timedelta(minutes=10), retry_exponential_backoff=True)
-    def fetch(partition: dict, params: dict | None = None) -> dict:
-        return airflow_tasks.fetch(partition, replay=params["replay"])
+    def fetch(chunk: list[dict], params: dict | None = None) -> list[dict]:
+        return airflow_tasks.fetch(chunk, replay=params["replay"])
 
     @task
-    def normalize(partition: dict) -> dict:
-        return airflow_tasks.normalize(partition)
+    def normalize(chunk: list[dict]) -> list[dict]:
+        return airflow_tasks.normalize(chunk)
 
     @task(pool=airflow_tasks.WRITER_POOL)
-    def load(staged: list[dict], run_id: str | None = None) -> list[dict]:
+    def load(staged: list[list[dict]], run_id: str | None = None) -> list[dict]:
         # Indexing by length reads exactly the mapped results (iterating probes one past the end).
         return airflow_tasks.load([staged[i] for i in range(len(staged))], run_id)
 
@@ -58,6 +58,6 @@ def add_night_tasks(*, report: bool = True) -> None:
     def alerts(data_interval_start: datetime | None = None, run_id: str | None = None) -> dict:
         return airflow_tasks.alerts(data_interval_start, run_id)
 
-    loaded = load(normalize.expand(partition=fetch.expand(partition=plan())))
+    loaded = load(normalize.expand(chunk=fetch.expand(chunk=plan())))
     if report:  # only after a successful load (and so a fresh publish)
         loaded >> [write_report(), alerts()]

@@ -43,7 +43,9 @@ def credentials(source: str) -> Credentials | None:
 
 
 def plan_partitions(data_interval_start: datetime | None, sources: list[str], replay: bool
-                    ) -> list[dict]:
+                    ) -> list[list[dict]]:
+    """The night's partitions, in chunks (nightly.chunks): one fetch and one normalize task
+    instance each, so 500 airports make a few dozen instances, not a thousand."""
     from pipeline import nightly
 
     if data_interval_start is None:  # `airflow dags trigger` without a logical date
@@ -54,32 +56,34 @@ def plan_partitions(data_interval_start: datetime | None, sources: list[str], re
     today = None if replay else datetime.now(UTC).date()  # what live sources can still answer
     parts = nightly.plan(data_interval_start.date(), watchlist, sources,
                          raw=RawZone(settings.raw_dir), today=today)
-    return [asdict(p) for p in parts]
+    return [[asdict(p) for p in chunk] for chunk in nightly.chunks(parts)]
 
 
-def fetch(partition: dict, replay: bool) -> dict:
+def fetch(chunk: list[dict], replay: bool) -> list[dict]:
     from pipeline import nightly
 
-    part = nightly.Partition(**partition)
     settings = Settings.from_env()
-    secrets = {} if replay else {part.source: credentials(part.source)}
-    nightly.fetch_partition(part, FetchContext(settings, RawZone(settings.raw_dir), secrets),
-                            replay=replay)
-    return partition
+    for partition in chunk:
+        part = nightly.Partition(**partition)
+        secrets = {} if replay else {part.source: credentials(part.source)}
+        nightly.fetch_partition(part, FetchContext(settings, RawZone(settings.raw_dir), secrets),
+                                replay=replay)
+    return chunk
 
 
-def normalize(partition: dict) -> dict:
+def normalize(chunk: list[dict]) -> list[dict]:
     from pipeline import nightly
 
     settings = Settings.from_env()
     watchlist = load_watchlist(settings.watchlist_path)
-    return nightly.normalize_partition(nightly.Partition(**partition), settings, watchlist)
+    return nightly.normalize_chunk([nightly.Partition(**p) for p in chunk], settings, watchlist)
 
 
-def load(staged: list[dict], run_id: str) -> list[dict]:
+def load(staged: list[list[dict]], run_id: str) -> list[dict]:
     from pipeline import nightly
 
-    return nightly.load_night(staged, Settings.from_env(), run_id)
+    return nightly.load_night([part for chunk in staged for part in chunk], Settings.from_env(),
+                              run_id)
 
 
 def report(data_interval_start: datetime) -> str:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 from types import ModuleType
 
 import duckdb
@@ -24,12 +25,15 @@ from pipeline.sources.base import (
     utc_now,
 )
 from pipeline.sources.registry import SOURCES
-from pipeline.staging import content_sha256, write_parquet
+from pipeline.staging import content_sha256, content_sha256_by, write_parquet
 from pipeline.watchlist import Watchlist, load_watchlist
 
 # A current-only source (it answers with what is true now, e.g. NOTAMs in force) can stand for
 # a night only while that night is this recent; older nights use its raw copy or go without.
 CURRENT_ONLY_DAYS = 1
+# Partitions a task (or the CLI) fetches and normalizes at once: 500 watched airports make ten
+# chunks a source, not 500 task instances; a chunk's frame stays small (about 15,000 flights).
+CHUNK_PARTITIONS = 50
 log = logging.getLogger(__name__)
 
 
@@ -131,6 +135,49 @@ def normalize_partition(part: Partition, settings: Settings, watchlist: Watchlis
         raise _quarantined(raw, part, responses, exc) from exc
     path = settings.staging_dir / part.source / part.day / f"{part.key}.parquet"
     write_parquet(frame, path)
+    return _staged(part, responses, path, len(frame), content_sha256(frame))
+
+
+def normalize_chunk(chunk: list[Partition], settings: Settings, watchlist: Watchlist
+                    ) -> list[dict]:
+    """A chunk of one source's partitions of a night (see `chunks`), normalized together when
+    the source can (`normalize_many`: one frame, one schema check, one Parquet file), else one
+    by one. Each partition keeps its own StagedPartition: rows, fingerprint, load_log row."""
+    module = chunk[0].module
+    if len(chunk) < 2 or not hasattr(module, "normalize_many"):
+        return [normalize_partition(part, settings, watchlist) for part in chunk]
+    raw = RawZone(settings.raw_dir)
+    responses = [_responses(raw, part) for part in chunk]
+    ctx = NormalizeContext(settings, watchlist, known_airline_icao())
+    try:
+        frame = module.normalize_many(
+            [(answers, part.date, part.key) for part, answers in zip(chunk, responses,
+                                                                     strict=True)], ctx)
+    except Exception as exc:  # one partition's input: one by one names and quarantines it
+        log.warning("%s %s: normalizing %d partitions together failed (%s); one by one",
+                    chunk[0].source, chunk[0].day, len(chunk), exc)
+        return [normalize_partition(part, settings, watchlist) for part in chunk]
+    path = (settings.staging_dir / chunk[0].source / chunk[0].day
+            / f"{chunk[0].key}-{chunk[-1].key}-{len(chunk)}.parquet")
+    write_parquet(frame, path)
+    names = [part.name for part in chunk]
+    rows = frame["source_partition"].value_counts()
+    fingerprints = content_sha256_by(frame, "source_partition", names)
+    return [_staged(part, answers, path, int(rows.get(part.name, 0)), fingerprints[part.name])
+            for part, answers in zip(chunk, responses, strict=True)]
+
+
+def chunks(parts: list[Partition], size: int = CHUNK_PARTITIONS) -> list[list[Partition]]:
+    """The night's partitions in chunks of at most `size`, each of one source and day, in
+    plan order: what a fetch or normalize task (or the CLI) takes at once."""
+    grouped: dict[tuple[str, str], list[Partition]] = {}
+    for part in parts:
+        grouped.setdefault((part.source, part.day), []).append(part)
+    return [group[i:i + size] for group in grouped.values() for i in range(0, len(group), size)]
+
+
+def _staged(part: Partition, responses: list[Response], path: Path, rows: int,
+            fingerprint: str) -> dict:
     records = [r.record for r in responses]
     fetched_at = newest_fetch(records)
     note = unusable_notes(records)
@@ -138,9 +185,9 @@ def normalize_partition(part: Partition, settings: Settings, watchlist: Watchlis
         log.warning("%s %s: %s", part.source, part.name, note)
     staged = store.StagedPartition(
         source=part.source, table=part.module.TABLE, partition=part.name,
-        staging_path=str(path), rows=len(frame), raw_sha256=combined_sha256(records),
+        staging_path=str(path), rows=rows, raw_sha256=combined_sha256(records),
         # the fetch time decides between two partitions' copies of a flight (sql/load/flights)
-        content_sha256=sha256_hex(f"{content_sha256(frame)}|{fetched_at}".encode()),
+        content_sha256=sha256_hex(f"{fingerprint}|{fetched_at}".encode()),
         fetched_at=fetched_at, note=note,
     )
     return asdict(staged)
@@ -219,9 +266,10 @@ def stage_night(day: date, settings: Settings, ctx: FetchContext, sources: Itera
     watchlist = load_watchlist(settings.watchlist_path)
     today = None if replay else ctx.now().date()
     staged = []
-    for part in plan(day, watchlist, sources, raw=ctx.raw, today=today):
-        fetch_partition(part, ctx, replay=replay)
-        staged.append(normalize_partition(part, settings, watchlist))
+    for chunk in chunks(plan(day, watchlist, sources, raw=ctx.raw, today=today)):
+        for part in chunk:
+            fetch_partition(part, ctx, replay=replay)
+        staged += normalize_chunk(chunk, settings, watchlist)
     return staged
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline import failpoints
@@ -21,6 +22,18 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def content_sha256(frame: pd.DataFrame) -> str:
     """Fingerprint of a frame's columns and values, stable across runs and processes."""
-    digest = hashlib.sha256("|".join(frame.columns).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return _fingerprint(frame.columns, pd.util.hash_pandas_object(frame, index=False).to_numpy())
+
+
+def content_sha256_by(frame: pd.DataFrame, column: str, values: list[str]) -> dict[str, str]:
+    """content_sha256 of each value's rows (in the frame's order), hashed in one pass: the
+    fingerprint each would have as a frame of its own (a row's hash depends on it alone)."""
+    row_hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    keys = frame[column].to_numpy()
+    return {value: _fingerprint(frame.columns, row_hashes[keys == value]) for value in values}
+
+
+def _fingerprint(columns: pd.Index, row_hashes: np.ndarray) -> str:
+    digest = hashlib.sha256("|".join(columns).encode())
+    digest.update(row_hashes.tobytes())
     return digest.hexdigest()

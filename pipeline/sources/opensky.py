@@ -93,6 +93,26 @@ def normalize(responses: list[Response], ctx: NormalizeContext, day: date, key: 
                              watched_airports=ctx.watchlist.airports, airlines=ctx.airlines)
 
 
+def normalize_many(batch: list[tuple[list[Response], date, str]], ctx: NormalizeContext
+                   ) -> pd.DataFrame:
+    """Several partitions of a night as one frame, built and schema-checked once: row for row
+    what `normalize` gives each, ordered by partition (sql/load/flights loads them by
+    source_partition). Windows (world scope) are few, and normalized one by one."""
+    if any(opensky_all.is_window(key) for _, _, key in batch):
+        return pd.concat([normalize(responses, ctx, day, key) for responses, day, key in batch],
+                         ignore_index=True)
+    listed: list[dict] = []
+    partitions: list[str] = []
+    for responses, day, key in batch:
+        partition = partition_name(day, key)
+        flights = parse(responses, partition)
+        rows = airport_flights(flights["departure"], flights["arrival"], partition=partition,
+                               watched_airports=ctx.watchlist.airports)
+        listed += rows
+        partitions += [partition] * len(rows)
+    return flights_frame(listed, partition=partitions, airlines=ctx.airlines)
+
+
 def normalize_flights(
     departures: list[dict],
     arrivals: list[dict],
@@ -103,8 +123,15 @@ def normalize_flights(
     airlines: frozenset[str],
 ) -> pd.DataFrame:
     partition = partition_name(day, airport)
+    listed = airport_flights(departures, arrivals, partition=partition,
+                             watched_airports=watched_airports)
+    return flights_frame(listed, partition=partition, airlines=airlines)
+
+
+def airport_flights(departures: list[dict], arrivals: list[dict], *, partition: str,
+                    watched_airports: Iterable[str]) -> list[dict]:
+    """An airport-day's flights (fields checked), each listed once."""
     check_fields(departures + arrivals, partition)
     watched = set(watched_airports)
     # Arrivals from a watched airport are loaded from that airport's departure list instead.
-    listed = departures + [f for f in arrivals if f["estDepartureAirport"] not in watched]
-    return flights_frame(listed, partition=partition, airlines=airlines)
+    return departures + [f for f in arrivals if f["estDepartureAirport"] not in watched]

@@ -103,9 +103,11 @@ def check_fields(flights: list[Any], partition: str) -> None:
                               "OpenSky's schema changed: update pipeline/sources/opensky_api.py")
 
 
-def flights_frame(listed: list[dict], *, partition: str, airlines: frozenset[str]
+def flights_frame(listed: list[dict], *, partition: str | list[str], airlines: frozenset[str]
                   ) -> pd.DataFrame:
-    """OpenSky flight objects (fields checked) -> the `flights` frame, one row per flight."""
+    """OpenSky flight objects (fields checked) -> the `flights` frame, one row per flight of
+    each partition (`partition`: the one they all come from, or each one's), ordered by
+    partition, departure and id."""
     # column by column from the lists: much cheaper than a frame built from dicts
     frame = {name: [f[name] for f in listed] for name in REQUIRED_FIELDS}
     callsign = pd.Series(frame["callsign"], dtype=STRING).str.strip().replace("", pd.NA)
@@ -133,7 +135,8 @@ def flights_frame(listed: list[dict], *, partition: str, airlines: frozenset[str
     })
     out.insert(out.columns.get_loc("dest_icao") + 1, "origin_code", out["origin_icao"])
     out.insert(out.columns.get_loc("origin_code") + 1, "dest_code", out["dest_icao"])
-    out = out.drop_duplicates("flight_id").sort_values(["dep_time_utc", "flight_id"])
+    out = (out.drop_duplicates(["source_partition", "flight_id"])
+           .sort_values(["source_partition", "dep_time_utc", "flight_id"]))
     return FLIGHTS.validate(out.reset_index(drop=True))
 
 

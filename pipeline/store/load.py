@@ -127,7 +127,9 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition], 
         "fetched_at": first.fetched_at or loaded_at,
         # a batched table's steps take the whole group
         "partitions": [p.partition for p in parts],
-        "staging_paths": [p.staging_path for p in parts],
+        # partitions normalized together share a file (it is read once; the rows of any
+        # unchanged partition in it are left out by their source_partition)
+        "staging_paths": list(dict.fromkeys(p.staging_path for p in parts)),
         "fetched_ats": [p.fetched_at or loaded_at.isoformat() for p in parts],
     }
     folder = SQL_DIR / "load" / first.table

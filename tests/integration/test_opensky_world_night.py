@@ -149,9 +149,10 @@ def test_a_world_night_through_the_real_dag(sky, monkeypatch, airflow_metadata):
     dag_run = run_night(load_dag(), DAY, {"replay": False, "sources": ["opensky"]})
 
     assert dag_run.state == "success"
-    # the DAG maps fetch and normalize over the plan's partitions: twelve windows
-    fetches = [t for t in dag_run.get_task_instances() if t.task_id == "fetch"]
-    assert len(fetches) == 12
+    # the DAG maps fetch and normalize over chunks of the plan's partitions: the twelve
+    # windows are one chunk, so one fetch and one normalize task instance
+    instances = [t.task_id for t in dag_run.get_task_instances()]
+    assert (instances.count("fetch"), instances.count("normalize")) == (1, 1)
     assert len(sky.api_requests) == 12
     assert query("SELECT count(*), count(DISTINCT flight_id) FROM flights") == [(11, 11)]
     assert query("SELECT count(*) FROM load_log WHERE source = 'opensky' "
