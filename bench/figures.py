@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Figure:
-    item: str  # the numbering: 1-6
+    item: str  # the numbering: 1-7
     name: str
     value: float
     unit: str

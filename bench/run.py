@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
 
-from bench import history, memory, ours, peers, rawgen, views
+from bench import history, memory, ours, peers, rawgen, scheduler_night, views
 from bench.figures import Figure, limit_figure, ratio_figure, table, write_csv
 from bench.world import World, build_world, days_between
 from pipeline import store
@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     night, staged, figures = throughput(settings, world, args.row_by_row_seconds)
     figures += nightly_cost(settings, world, night, staged, args.history_days, args.view_runs)
     figures += backfill_memory(settings, args.days)
+    say("world night through the real scheduler (Airflow standalone) ...")
+    figures.append(scheduler_night.world_night(home.with_name(f"{home.name}-world-night"), world,
+                                               NIGHT))
+    say(f"world night: {figures[-1].value:.0f} s; {figures[-1].note}")
 
     cores = os.cpu_count() or 0
     context = {"date": datetime.now(UTC).date().isoformat(), "cores": cores,

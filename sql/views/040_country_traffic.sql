@@ -3,7 +3,7 @@
 -- up to date by sql/derive/025_country_daily.sql), with equi-joins for the baseline.
 CREATE OR REPLACE VIEW country_traffic_daily AS
 WITH days AS (
-    SELECT DISTINCT flight_date FROM route_daily
+    SELECT DISTINCT flight_date FROM airport_traffic_daily  -- the days with data (small table)
 ),
 spine AS (
     SELECT c.country, d.flight_date, coalesce(x.flights, 0) AS flights,
