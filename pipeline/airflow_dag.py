@@ -36,8 +36,9 @@ def add_night_tasks(*, report: bool = True) -> None:
                                              params["replay"])
 
     @task(retry_delay=timedelta(minutes=10), retry_exponential_backoff=True)
-    def fetch(chunk: list[dict], params: dict | None = None) -> list[dict]:
-        return airflow_tasks.fetch(chunk, replay=params["replay"])
+    def fetch(chunk: list[dict], params: dict | None = None, dag_run: Any = None) -> list[dict]:
+        return airflow_tasks.fetch(chunk, replay=params["replay"],
+                                   run_started=dag_run.start_date if dag_run else None)
 
     @task
     def normalize(chunk: list[dict]) -> list[dict]:

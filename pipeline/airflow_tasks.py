@@ -7,6 +7,7 @@ that costs only the tasks that use it (tests/integration/test_dag_import.py keep
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # imported by the task that sends: DuckDB is not for DAG pars
 
 WRITER_POOL = "fdp_duckdb_writer"  # one slot: DuckDB allows a single writing process
 CONNECTION_IDS = {"opensky": "opensky_default", "faa_notam": "faa_notam_default"}
+log = logging.getLogger(__name__)
 
 
 def credentials(source: str) -> Credentials | None:
@@ -59,15 +61,20 @@ def plan_partitions(data_interval_start: datetime | None, sources: list[str], re
     return [[asdict(p) for p in chunk] for chunk in nightly.chunks(parts)]
 
 
-def fetch(chunk: list[dict], replay: bool) -> list[dict]:
+def fetch(chunk: list[dict], replay: bool, run_started: datetime | None = None) -> list[dict]:
+    """Fetch the chunk's partitions in turn. On a retry, those this DAG run (started at
+    `run_started`) already fetched are not fetched, and paid for, again."""
     from pipeline import nightly
 
     settings = Settings.from_env()
+    raw = RawZone(settings.raw_dir)
     for partition in chunk:
         part = nightly.Partition(**partition)
+        if not replay and run_started and nightly.fetched_since(raw, part, run_started):
+            log.info("%s %s: fetched earlier in this run", part.source, part.name)
+            continue
         secrets = {} if replay else {part.source: credentials(part.source)}
-        nightly.fetch_partition(part, FetchContext(settings, RawZone(settings.raw_dir), secrets),
-                                replay=replay)
+        nightly.fetch_partition(part, FetchContext(settings, raw, secrets), replay=replay)
     return chunk
 
 

@@ -112,6 +112,13 @@ def fetch_partition(part: Partition, ctx: FetchContext, *, replay: bool) -> None
         part.module.fetch(ctx, part.date, part.key)
 
 
+def fetched_since(raw: RawZone, part: Partition, since: datetime) -> bool:
+    """Whether the partition's newest complete fetch was made at or after `since` (UTC): a
+    retried fetch task of the same run need not fetch, and pay for, it again."""
+    records = raw.latest(part.source, part.name)
+    return bool(records) and min(datetime.fromisoformat(r.fetched_at) for r in records) >= since
+
+
 def _responses(raw: RawZone, part: Partition) -> list[Response]:
     records = raw.latest(part.source, part.name)
     if not records:

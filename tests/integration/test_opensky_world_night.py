@@ -157,3 +157,18 @@ def test_a_world_night_through_the_real_dag(sky, monkeypatch, airflow_metadata):
     assert query("SELECT count(*), count(DISTINCT flight_id) FROM flights") == [(11, 11)]
     assert query("SELECT count(*) FROM load_log WHERE source = 'opensky' "
                  "AND status = 'loaded'") == [(12,)]
+
+
+def test_a_retried_fetch_task_does_not_fetch_again_what_its_run_fetched(sky):
+    """A chunk's fetch task that failed part-way is retried whole: what the DAG run already
+    fetched is not fetched, and paid for in OpenSky credits, again; a later run fetches."""
+    from pipeline.airflow_tasks import fetch, plan_partitions
+
+    [chunk] = plan_partitions(datetime(2025, 11, 20, tzinfo=UTC), ["opensky"], replay=False)
+    run_started = datetime.now(UTC)
+    fetch(chunk, replay=False, run_started=run_started)
+    assert len(sky.api_requests) == 12
+    fetch(chunk, replay=False, run_started=run_started)  # the task's retry in the same run
+    assert len(sky.api_requests) == 12
+    fetch(chunk, replay=False, run_started=datetime.now(UTC))  # the next night's run
+    assert len(sky.api_requests) == 24
