@@ -90,7 +90,8 @@ def _load_group(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition], ru
                 started_at: datetime) -> dict[StagedPartition, LoadResult]:
     """Replace the rows of the group's partitions whose content changed since their last good
     load (the others are left untouched: 'unchanged'), and log each partition."""
-    changed = [part for part in parts if not _unchanged(con, part)]
+    last_good = _last_good_contents(con, parts)
+    changed = [part for part in parts if last_good.get(part.partition) != part.content_sha256]
     merges = _replace_rows(con, changed, run_id) if changed else {}
     results = {}
     for part in parts:
@@ -103,11 +104,12 @@ def _load_group(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition], ru
     return results
 
 
-def _unchanged(con: duckdb.DuckDBPyConnection, part: StagedPartition) -> bool:
-    keys = {"source": part.source, "partition": part.partition}
+def _last_good_contents(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition]
+                        ) -> dict[str, str]:
+    """Each partition's content fingerprint at its last good load (a group has one source)."""
+    keys = {"source": parts[0].source, "partitions": [part.partition for part in parts]}
     # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses new work
-    previous = con.execute(sql_file("load/last_good_load.sql"), keys).fetchall()
-    return previous == [(part.content_sha256,)]
+    return dict(con.execute(sql_file("load/last_good_load.sql"), keys).fetchall())
 
 
 def _replace_rows(con: duckdb.DuckDBPyConnection, parts: list[StagedPartition], run_id: str
