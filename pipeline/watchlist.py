@@ -44,6 +44,11 @@ class Watchlist:
     scope: str = AIRPORTS  # what OpenSky is asked for: AIRPORTS or WORLD
 
 
+# An error names this many problems, then counts the rest: a pasted list of hundreds of codes
+# must still give one readable line.
+PROBLEMS_SHOWN = 5
+
+
 def load_watchlist(path: Path | None = None) -> Watchlist:
     path = path or DEFAULT_WATCHLIST
     try:
@@ -64,7 +69,10 @@ def load_watchlist(path: Path | None = None) -> Watchlist:
         problems.append(f"list at least one airport under 'airports', e.g. airports = "
                         f"{LIST_KEYS['airports']} (or follow every flight: scope = \"world\")")
     if problems:
-        raise WatchlistError(f"watchlist {path}: " + "; ".join(problems))
+        shown = problems[:PROBLEMS_SHOWN]
+        if len(problems) > PROBLEMS_SHOWN:
+            shown.append(f"and {len(problems) - PROBLEMS_SHOWN} more problems")
+        raise WatchlistError(f"watchlist {path}: " + "; ".join(shown))
     return Watchlist(
         countries=_codes(lists["countries"]),
         airports=_codes(lists["airports"]),

@@ -100,6 +100,14 @@ def test_no_airport_and_every_problem_at_once(write):
             "[\"SVMI\", \"SKBO\"] (or follow every flight: scope = \"world\")")
 
 
+def test_hundreds_of_bad_codes_give_one_readable_line(write):
+    codes = ", ".join(f'"K{n:03d}"' for n in range(300))  # FAA identifiers, not ICAO codes
+    message = error_of(write(f'countries = ["US"]\nairports = [{codes}]\n'))
+    assert message.startswith("airports: 'K000' is not a 4-letter ICAO code")
+    assert message.count("is not a 4-letter ICAO code") == 5
+    assert message.endswith("; and 295 more problems") and len(message) < 500
+
+
 def test_fdp_prints_the_problem_on_one_line(write, fdp_env, monkeypatch, capsys):
     monkeypatch.setenv("FDP_WATCHLIST", str(write(GOOD + 'airprots = ["SKBO"]\n')))
     assert main(["run", "--date", "2025-11-20", "--replay"]) == 1
