@@ -5,6 +5,7 @@ airlines, countries, the permit registry) offline, as the demo does."""
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,6 +24,14 @@ REFERENCE_SOURCES = ("airports", "airlines", "countries", "permit_registry")
 # direction -> (airport field, time field) that OpenSky filters on
 _FILTERS = {"departure": ("estDepartureAirport", "firstSeen"),
             "arrival": ("estArrivalAirport", "lastSeen")}
+
+
+def fresh_home(home: Path) -> None:
+    """Fresh databases and staging under `home`; the raw zone is kept (it is deterministic)."""
+    home.mkdir(parents=True, exist_ok=True)
+    for stale in home.iterdir():
+        if stale.name != "raw":
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
 
 
 def write_reference(settings: Settings, day: date) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -94,10 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def prepare_home(home: Path, world: World) -> Settings:
     """Fresh databases and staging; the raw zone is kept (it is deterministic)."""
-    home.mkdir(parents=True, exist_ok=True)
-    for stale in home.iterdir():
-        if stale.name != "raw":
-            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    rawgen.fresh_home(home)
     watchlist = home / "watchlist.toml"
     rawgen.write_watchlist(watchlist, world)
     return Settings.from_env({"FDP_HOME": str(home), "FDP_WATCHLIST": str(watchlist)})

@@ -9,12 +9,13 @@ DAG triggered through the REST API as a replay, and stopped when the run ends.""
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import duckdb
 
 from bench import rawgen
 from bench.figures import Figure
@@ -58,10 +59,7 @@ def world_night(home: Path, world: World, night: date) -> Figure:
 
 def _prepare(home: Path, world: World, night: date) -> Settings:
     """A fresh FDP_HOME (the raw zone kept: it is deterministic) in world scope."""
-    home.mkdir(parents=True, exist_ok=True)
-    for stale in home.iterdir():
-        if stale.name != "raw":
-            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    rawgen.fresh_home(home)
     watchlist = home / "watchlist.toml"
     shown = ", ".join(f'"{code}"' for code in world.watched[:20])
     watchlist.write_text("# SYNTHETIC benchmark watchlist (bench/scheduler_night.py)\n"
@@ -117,8 +115,6 @@ def _wait(api: AirflowApi, run_id: str, log_tail) -> dict:
 
 
 def _flights(settings: Settings) -> int:
-    import duckdb
-
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
         [(flights,)] = con.execute("SELECT count(*) FROM flights").fetchall()
     return flights
