@@ -1,7 +1,7 @@
 """The DuckDB store, along the flow: connect and migrate (db), load, derive, check, publish.
 Only this package opens the database for writing."""
 
-from pipeline.store.checks import check
+from pipeline.store.checks import check, check_written_days
 from pipeline.store.db import (
     MIGRATIONS_DIR,
     connect,
@@ -16,7 +16,7 @@ from pipeline.store.load import LoadResult, StagedPartition, load_partitions, lo
 from pipeline.store.publish import publish
 
 __all__ = [
-    "MIGRATIONS_DIR", "LoadResult", "StagedPartition", "check", "connect", "connect_published",
-    "derive", "load_partitions", "log_failure", "migrate", "publish", "rebuild_derived",
-    "run_sql", "sql_file", "utc_now",
+    "MIGRATIONS_DIR", "LoadResult", "StagedPartition", "check", "check_written_days", "connect",
+    "connect_published", "derive", "load_partitions", "log_failure", "migrate", "publish",
+    "rebuild_derived", "run_sql", "sql_file", "utc_now",
 ]

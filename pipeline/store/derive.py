@@ -8,6 +8,7 @@ import logging
 import duckdb
 
 from pipeline.config import SQL_DIR
+from pipeline.store.checks import check_written_days
 
 DERIVE_DIR = SQL_DIR / "derive"
 # What sql/derive writes for touched days (carrier_status is rebuilt whole by every derive).
@@ -46,6 +47,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
             con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
                         "SELECT unnest(?::DATE[]) AS d", [chunk])
             derive(con)
+            check_written_days(con)
         con.commit()
     except Exception:
         con.rollback()

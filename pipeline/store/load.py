@@ -12,6 +12,7 @@ import duckdb
 from pipeline import failpoints
 from pipeline.config import SQL_DIR
 from pipeline.errors import PipelineError
+from pipeline.store.checks import check_written_days
 from pipeline.store.db import run_sql, sql_file, utc_now
 from pipeline.store.derive import derive
 
@@ -60,6 +61,7 @@ def load_partitions(
             results |= _load_group(con, group, run_id, started_at)
             failpoints.hit("load")
         derive(con)
+        check_written_days(con)
         con.commit()
     except Exception as exc:
         con.rollback()

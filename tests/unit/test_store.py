@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 from conftest import load_fixture
@@ -16,6 +17,9 @@ from pipeline.staging import content_sha256, write_parquet
 
 WATCHED = ("SVMC", "SVMI")
 AIRLINES = frozenset({"IBE", "VCV", "ROI", "LER", "THY", "GLO"})
+# The by-day tables whose key index migration 018 dropped.
+UNINDEXED = ("flights", "route_daily", "carrier_country_days", "airport_traffic_daily",
+             "country_daily")
 
 
 def stage(tmp_path, frame: pd.DataFrame, partition: str, fetched_at: str | None = None
@@ -48,6 +52,42 @@ def test_migrations_apply_once_and_are_recorded(tmp_path):
         assert names == sorted(p.name for p in store.MIGRATIONS_DIR.glob("0*.sql"))[1:]
         assert names[:2] == ["001_flights.sql", "002_load_log.sql"]
         assert store.migrate(con) == []
+
+
+def test_migration_018_keeps_the_rows_and_constraints_of_the_tables_it_unindexes(tmp_path):
+    path = tmp_path / "fdp.duckdb"
+    with store.connect(path) as con:
+        store.load_partitions(con, [stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")], "r")
+        before = {t: con.sql(f"FROM {t} ORDER BY ALL").fetchall() for t in UNINDEXED}
+    with duckdb.connect(str(path)) as con:  # the database as migration 017 left it
+        con.execute("DELETE FROM schema_migrations WHERE version = 18")
+        for name in UNINDEXED:
+            con.execute(f"CREATE TABLE old AS FROM {name}; DROP TABLE {name}; "
+                        f"ALTER TABLE old RENAME TO {name}")
+        con.execute("ALTER TABLE flights ADD PRIMARY KEY (source, flight_id)")
+    with store.connect(path) as con:
+        assert {t: con.sql(f"FROM {t} ORDER BY ALL").fetchall() for t in UNINDEXED} == before
+        assert before["flights"] and before["route_daily"] and before["airport_traffic_daily"]
+        kinds = con.execute("SELECT table_name, constraint_type FROM duckdb_constraints() "
+                            "WHERE table_name = 'flights'").fetchall()
+        assert ("flights", "PRIMARY KEY") not in kinds and ("flights", "NOT NULL") in kinds
+        assert ("flights", "CHECK") in kinds
+
+
+@pytest.mark.parametrize(("table_name", "check_file"), [("flights", "010_flights_once.sql"),
+                                                        ("route_daily", "020_route_daily_once")])
+def test_a_written_day_with_a_key_twice_is_refused(tmp_path, table_name, check_file):
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        store.load_partitions(con, [stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")], "r")
+        con.begin()
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT DISTINCT flight_date AS d FROM flights")
+        store.derive(con)
+        store.check_written_days(con)  # as every load leaves them: each key once
+        con.execute(f"INSERT INTO {table_name} FROM {table_name} LIMIT 1")
+        with pytest.raises(PipelineError, match=check_file):
+            store.check_written_days(con)
+        con.rollback()
 
 
 def test_load_replaces_exactly_its_partition(tmp_path):
