@@ -4,9 +4,6 @@ are then rebuilt from it with the product's own derive SQL (store.rebuild_derive
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,9 +13,6 @@ import pandas as pd
 from bench.world import World
 from pipeline import store
 
-TABLE_DDL = "SELECT sql FROM duckdb_tables() WHERE table_name = ?"
-BULK_TABLES = ("flights", "route_daily")
-_KEY = re.compile(r", PRIMARY KEY\([^)]*\)")
 CHUNK_DAYS = 28  # a statement per four weeks, each sorted as nights would have loaded it
 HISTORY_SQL = (Path(__file__).with_name("history_flights.sql"),
                Path(__file__).with_name("history_load_log.sql"))
@@ -39,35 +33,11 @@ def insert_history(con: duckdb.DuckDBPyConnection, world: World, first_day: date
     con.execute("CREATE OR REPLACE TEMP TABLE bench_routes AS SELECT * FROM routes_frame")
     con.execute("CREATE OR REPLACE TEMP TABLE bench_watched AS SELECT * FROM watched_frame")
     flights_sql, load_log_sql = (path.read_text(encoding="utf-8") for path in HISTORY_SQL)
-    with _primary_keys_built_after(con):
-        for chunk_start in range(0, (last_day - first_day).days + 1, CHUNK_DAYS):
-            start = first_day + timedelta(days=chunk_start)
-            end = min(last_day, start + timedelta(days=CHUNK_DAYS - 1))
-            con.execute(flights_sql, {"first_day": start, "last_day": end})
-        con.execute(load_log_sql, {"first_day": first_day, "last_day": last_day})
-        store.rebuild_derived(con)
+    for chunk_start in range(0, (last_day - first_day).days + 1, CHUNK_DAYS):
+        start = first_day + timedelta(days=chunk_start)
+        end = min(last_day, start + timedelta(days=CHUNK_DAYS - 1))
+        con.execute(flights_sql, {"first_day": start, "last_day": end})
+    con.execute(load_log_sql, {"first_day": first_day, "last_day": last_day})
+    store.rebuild_derived(con)
     [(flights,)] = con.execute("SELECT count(*) FROM flights").fetchall()
     return flights
-
-
-@contextmanager
-def _primary_keys_built_after(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Bulk-load the empty `flights` and `route_daily` tables without their primary keys, then
-    add each key once (which checks every row): a year goes in several times faster than
-    through the indexes. The tables end with exactly the definitions the migrations gave them."""
-    ddls = {}
-    for table in BULK_TABLES:
-        [(ddl,)] = con.execute(TABLE_DDL, [table]).fetchall()
-        [(rows,)] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
-        key = _KEY.search(ddl)
-        if rows or key is None:
-            raise RuntimeError(f"the history goes into an empty, freshly migrated {table}")
-        con.execute(f"DROP TABLE {table}")
-        con.execute(ddl.replace(key.group(0), ""))
-        ddls[table] = ddl
-    yield
-    for table, ddl in ddls.items():
-        con.execute(f"ALTER TABLE {table} ADD {_KEY.search(ddl).group(0).lstrip(', ')}")
-        [(rebuilt,)] = con.execute(TABLE_DDL, [table]).fetchall()
-        if rebuilt != ddl:
-            raise RuntimeError(f"{table} was rebuilt as {rebuilt!r}, not {ddl!r}")

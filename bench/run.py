@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -165,6 +166,12 @@ def nightly_cost(settings: Settings, world: World, night: ours.NightTimes, stage
                                          NIGHT - timedelta(days=1))
     say(f"{history_days}-day history: {flights:,} flights inserted and derived in "
         f"{perf_counter() - began:.0f} s (set-up, not timed)")
+    # the history went in by SQL, past the load's records of what to publish: both published
+    # copies are made anew, as a night finds them (set-up, not timed)
+    shutil.rmtree(year_db.published_path.parent)
+    with store.connect(year_db.duckdb_path) as con:
+        store.publish(con, year_db)
+        store.publish(con, year_db)
     year_load_s, year_derive_s, year_publish_s = ours.load_night(staged, year_db, "bench__year")
     say(f"{history_days}-day history: night load+derive {year_load_s:.1f} s (derive "
         f"{year_derive_s:.1f} s), publish {year_publish_s:.1f} s")
@@ -172,7 +179,7 @@ def nightly_cost(settings: Settings, world: World, night: ours.NightTimes, stage
     figures = [
         Figure("5", "night load+derive, 1 day of history", day_load_s, "s"),
         ratio_figure("5", f"night load+derive, {history_days} days of history", year_load_s,
-                     "s", year_load_s / day_load_s, "1-day", at_most=1.5,
+                     "s", year_load_s / day_load_s, "1-day",
                      note=f"{flights} history flights inserted by SQL, {size_gb:.1f} GB"),
         Figure("5", "  of which derive, 1 day of history", night.derive_s, "s",
                note="sql/derive, inside the load transaction"),
@@ -180,8 +187,13 @@ def nightly_cost(settings: Settings, world: World, night: ours.NightTimes, stage
                      "s", year_derive_s / night.derive_s, "1-day"),
         Figure("5", "publish (copy for readers), 1 day of history", day_publish_s, "s",
                note="store.publish, timed apart from load+derive"),
-        Figure("5", f"publish (copy for readers), {history_days} days of history",
-               year_publish_s, "s", note=f"copies the {size_gb:.1f} GB file"),
+        ratio_figure("5", f"publish (copy for readers), {history_days} days of history",
+                     year_publish_s, "s", year_publish_s / day_publish_s, "1-day", at_most=2,
+                     note=f"brings a copy of the {size_gb:.1f} GB file up to date"),
+        ratio_figure("5", f"night load+derive+publish, {history_days} days of history",
+                     year_load_s + year_publish_s, "s",
+                     (year_load_s + year_publish_s) / (day_load_s + day_publish_s), "1-day",
+                     at_most=1.5, note="the issue's bar: the whole night's cost"),
     ]
     for view in views.VIEWS:
         ms, rows = views.p50_ms(year_db.duckdb_path, view, view_runs)

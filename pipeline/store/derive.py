@@ -9,6 +9,7 @@ import duckdb
 
 from pipeline.config import SQL_DIR
 from pipeline.store.checks import check_written_days
+from pipeline.store.publish import record_written_days, start_recording
 
 DERIVE_DIR = SQL_DIR / "derive"
 # What sql/derive writes for touched days (carrier_status is rebuilt whole by every derive).
@@ -24,6 +25,8 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
     """Bring the derived tables up to date (sql/derive, in file order). The route and traffic
     steps redo only the days in the temp table touched_dates (and what depends on them)."""
     con.execute("CREATE TEMP TABLE IF NOT EXISTS touched_dates (d DATE)")
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS written_days (table_name VARCHAR, "
+                "flight_date DATE)")
     for path in sorted(DERIVE_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
 
@@ -38,8 +41,10 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
     chunks = [days[i:i + chunk_days] for i in range(0, len(days), chunk_days)] or [[]]
     con.begin()
     try:
+        start_recording(con)
         for table in DERIVED_BY_DAY:
             con.execute(f"DELETE FROM {table}")
+            con.execute("INSERT INTO written_days VALUES (?, NULL)", [table])  # all of it
         for n, chunk in enumerate(chunks, start=1):
             if len(chunks) > 1:
                 log.info("rebuilding derived tables: days %s to %s (%d of %d)",
@@ -48,6 +53,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
                         "SELECT unnest(?::DATE[]) AS d", [chunk])
             derive(con)
             check_written_days(con)
+        record_written_days(con)
         con.commit()
     except Exception:
         con.rollback()

@@ -15,6 +15,7 @@ from pipeline.errors import PipelineError
 from pipeline.store.checks import check_written_days
 from pipeline.store.db import run_sql, sql_file, utc_now
 from pipeline.store.derive import derive
+from pipeline.store.publish import record_written_days, start_recording
 
 # Tables whose load steps take all of a night's changed partitions of one source at once
 # ($partitions, $staging_paths, $fetched_ats): one pass over the table a night, not one per
@@ -57,11 +58,13 @@ def load_partitions(
     con.begin()
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")  # see sql/derive
+        start_recording(con)
         for group in _groups(staged):
             results |= _load_group(con, group, run_id, started_at)
             failpoints.hit("load")
         derive(con)
         check_written_days(con)
+        record_written_days(con)
         con.commit()
     except Exception as exc:
         con.rollback()

@@ -1,4 +1,14 @@
-"""Publish: readers get a checked, whole copy of the database, swapped in atomically."""
+"""Publish: readers get a checked copy of the database, swapped in atomically, at the cost of
+the days written since, not of the history.
+
+Two copies (slots) beside the published file take turns: `published/.fdp.duckdb.a` and `.b`.
+`published/fdp.duckdb` is a hard link to the one readers get. A publish brings the other slot
+up to date, then links it over the published name: readers that have the old file open keep
+reading it, new readers get the new one, and none can see a half-written file. Bringing a slot
+up to date replaces, in one transaction, the days of the by-day tables written since it was
+last published (fdp_publish.changes, migration 019) and copies every other table whole. A slot
+that is missing, of another schema, too far behind, locked by a reader that kept it open for
+two nights, or that ends with other row counts than the database, is copied whole instead."""
 
 from __future__ import annotations
 
@@ -6,63 +16,277 @@ import logging
 import os
 import shutil
 import time
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from pipeline import failpoints
-from pipeline.config import Settings, duckdb_resources
+from pipeline.config import SQL_DIR, Settings
 from pipeline.errors import PipelineError
 from pipeline.store.checks import check
 
+# The tables whose rows are written whole days at a time (each has flight_date); every other
+# table of the database is small and copied whole at every publish.
+BY_DAY = ("flights", "flight_copies", "flight_duplicates", "route_daily", "country_daily",
+          "carrier_country_days", "airport_traffic_daily")
+SLOTS = ("a", "b")
+SLOT = "fdp_publish_slot"  # the slot's name while the writer has it attached
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Version:
+    """What a slot holds: the database's shape and the last change it includes."""
+
+    fingerprint: str
+    seq: int
+
+
+def start_recording(con: duckdb.DuckDBPyConnection) -> None:
+    """Begin collecting the days a transaction writes (sql/load, sql/derive fill it)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE written_days (table_name VARCHAR, flight_date DATE)")
+
+
+def record_written_days(con: duckdb.DuckDBPyConnection) -> None:
+    """Record the collected days for the next publishes; call inside the writing transaction."""
+    con.execute((SQL_DIR / "publish" / "record_changes.sql").read_text(encoding="utf-8"))
+
+
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Give readers the database as it is now, whole. `con` is the writer's open connection,
-    whose lock keeps other writers out while the file is copied. The copy is checked, then
-    renamed over the published file: readers that have the old file open keep reading it,
-    new readers get the new one, and none can see a half-written file."""
+    """Give readers the database as it is now. `con` is the writer's open connection, whose
+    lock keeps other writers out while a slot is written."""
     writer, published = settings.duckdb_path, settings.published_path
     started = time.monotonic()
+    problems = check(con)
+    if problems:
+        raise PipelineError(
+            f"data checks failed, so {published} still holds the last good night: "
+            + "; ".join(problems)
+            + f". The loaded data stays in {writer}; fix it, then run `fdp publish`"
+        )
+    published.parent.mkdir(parents=True, exist_ok=True)
+    for stale in published.parent.glob(f".{published.name}.*.tmp"):  # left by a killed publish
+        stale.unlink()
+    slot = _next_slot(published)
+    try:
+        how = _refresh(con, settings, slot)
+        failpoints.hit("publish")
+        _link(slot, published)
+        _remember(con, slot)
+    # a full or read-only disk (a failed commit is one too): the loads stay committed
+    except (OSError, duckdb.IOException, duckdb.TransactionException) as exc:
+        raise PipelineError(
+            f"publishing failed: cannot write {slot} ({_reason(exc)}). {writer} keeps "
+            f"everything loaded so far; readers still see the previous published copy. Fix: "
+            f"free space in (or make writable) {published.parent}, then run `fdp publish`"
+        ) from exc
+    _prune(con, published)
+    log.info("published %s (%s, %.1f MB) in %.2f s", published, how,
+             published.stat().st_size / 1e6, time.monotonic() - started)
+
+
+def _next_slot(published: Path) -> Path:
+    """The slot readers do not get now (the first, if neither is published)."""
+    slots = [published.with_name(f".{published.name}.{name}") for name in SLOTS]
+    with suppress(FileNotFoundError):
+        current = published.stat().st_ino
+        if slots[0].exists() and slots[0].stat().st_ino == current:
+            return slots[1]
+    return slots[0]
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings, slot: Path) -> str:
+    """Bring the slot up to the database's current version; says how."""
+    now = _current_version(con)
+    if slot.exists() and not _written_by_others(con, slot):
+        try:
+            _attach(con, slot)
+        except duckdb.Error as exc:  # e.g. a reader kept it open since two nights ago
+            log.info("%s cannot be updated in place (%s): copying the database whole", slot, exc)
+        else:
+            try:
+                held = _slot_version(con)
+                if _can_catch_up(con, held, now):
+                    _catch_up(con, held, now)
+                    if not _counts_differ(con):
+                        return "updated in place"
+                    log.warning("%s has other row counts than %s after its update: copying "
+                                "the database whole", slot, settings.duckdb_path)
+            finally:
+                con.execute(f"DETACH {SLOT}")
+    _copy_whole(con, settings.duckdb_path, slot, now)
+    return "copied whole"
+
+
+def _written_by_others(con: duckdb.DuckDBPyConnection, slot: Path) -> bool:
+    """Whether the slot's file changed since the publish that left it: somebody opened the
+    published copy for writing, and its rows may differ from any recorded version."""
+    found = os.stat(slot)
+    left = con.execute("SELECT mtime_ns, size FROM fdp_publish.slot_files WHERE slot = ?",
+                       [slot.name]).fetchall()
+    return left != [(found.st_mtime_ns, found.st_size)]
+
+
+def _remember(con: duckdb.DuckDBPyConnection, slot: Path) -> None:
+    found = os.stat(slot)
+    con.execute("INSERT OR REPLACE INTO fdp_publish.slot_files VALUES (?, ?, ?)",
+                [slot.name, found.st_mtime_ns, found.st_size])
+
+
+def _current_version(con: duckdb.DuckDBPyConnection) -> Version:
+    fingerprint = con.execute(_sql("fingerprint.sql")).fetchall()[0][0]
+    seq = con.execute("SELECT seq FROM fdp_publish.clock").fetchall()[0][0]
+    return Version(fingerprint, seq)
+
+
+def _slot_version(con: duckdb.DuckDBPyConnection) -> Version | None:
+    try:
+        rows = con.execute(f"SELECT fingerprint, seq FROM {SLOT}.fdp_publish.slot").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return Version(*rows[0]) if rows else None
+
+
+def _can_catch_up(con: duckdb.DuckDBPyConnection, held: Version | None, now: Version) -> bool:
+    """Whether the recorded changes lead from the slot's version to now."""
+    if held is None or held.fingerprint != now.fingerprint or held.seq > now.seq:
+        return False
+    pruned_through = con.execute("SELECT pruned_through FROM fdp_publish.clock").fetchall()[0][0]
+    return held.seq >= pruned_through
+
+
+def _catch_up(con: duckdb.DuckDBPyConnection, held: Version, now: Version) -> None:
+    """In one transaction of the slot: replace the days written since its version in the
+    by-day tables (a whole table where a change says so), copy the other tables whole."""
+    con.begin()
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE publish_days AS SELECT DISTINCT table_name, "
+                    "flight_date FROM fdp_publish.changes WHERE seq > ?", [held.seq])
+        for table in _tables(con):
+            if table in BY_DAY:
+                _replace_days(con, table)
+            else:
+                con.execute(f'DELETE FROM {SLOT}."{table}"')
+                con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"')
+        _stamp(con, now)
+        con.commit()
+    except Exception:
+        with suppress(duckdb.TransactionException):  # a failed commit has rolled back
+            con.rollback()
+        raise
+    con.execute(f"CHECKPOINT {SLOT}")
+
+
+def _replace_days(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    whole = con.execute("SELECT count(*) FROM publish_days WHERE table_name = ? AND "
+                        "flight_date IS NULL", [table]).fetchall()[0][0]
+    days = ("" if whole else
+            f" WHERE flight_date IN (SELECT flight_date FROM publish_days "
+            f"WHERE table_name = '{table}')")
+    con.execute(f'DELETE FROM {SLOT}."{table}"{days}')
+    con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"{days}')
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY 1").fetchall()]
+
+
+def _counts_differ(con: duckdb.DuckDBPyConnection) -> bool:
+    """A last guard against a write that recorded no change: every table's row count."""
+    counts = " UNION ALL ".join(
+        f'SELECT (SELECT count(*) FROM "{t}") - (SELECT count(*) FROM {SLOT}."{t}") AS d'
+        for t in _tables(con))
+    return bool(con.execute(f"SELECT count(*) FROM ({counts}) WHERE d <> 0").fetchall()[0][0])
+
+
+def _copy_whole(con: duckdb.DuckDBPyConnection, writer: Path, slot: Path, now: Version) -> None:
+    """A new slot: the checkpointed database file copied, stamped, then renamed over the old
+    slot (a reader that still has the old one open keeps it)."""
     con.execute("CHECKPOINT")  # everything committed is now in the file itself, not the WAL
     wal = writer.with_name(writer.name + ".wal")
     if wal.exists() and wal.stat().st_size:
         raise PipelineError(f"{writer}: CHECKPOINT left {wal} behind; nothing was published. "
                             "Another connection may hold a transaction open; rerun `fdp publish`")
-    published.parent.mkdir(parents=True, exist_ok=True)
-    for stale in published.parent.glob(f".{published.name}.*.tmp"):  # left by a killed publish
-        stale.unlink()
-    candidate = published.with_name(f".{published.name}.{os.getpid()}.tmp")
+    candidate = slot.with_name(f"{slot.name}.{os.getpid()}.tmp")
     try:
+        shutil.copyfile(writer, candidate)
+        _attach(con, candidate)
         try:
-            _copy_durably(writer, candidate)
-        except OSError as exc:  # a full or read-only disk: the loads stay committed
-            raise PipelineError(
-                f"publishing failed: cannot write {candidate} ({exc.strerror or exc}). "
-                f"{writer} keeps everything loaded so far; readers "
-                f"still see the previous published copy. Fix: free space in (or make "
-                f"writable) {published.parent}, then run `fdp publish`") from exc
-        failpoints.hit("publish")
-        with duckdb.connect(str(candidate), read_only=True, config=duckdb_resources()) as copy:
-            problems = check(copy)
-        if problems:
-            raise PipelineError(
-                f"data checks failed, so {published} still holds the last good night: "
-                + "; ".join(problems)
-                + f". The loaded data stays in {writer}; fix it, then run `fdp publish`"
-            )
-        os.replace(candidate, published)
-        _fsync(published.parent)
+            con.execute(f"DROP SCHEMA {SLOT}.fdp_publish CASCADE")  # the writer's bookkeeping
+            con.execute(f"CREATE SCHEMA {SLOT}.fdp_publish")
+            _stamp(con, now)
+            con.execute(f"CHECKPOINT {SLOT}")
+        finally:
+            con.execute(f"DETACH {SLOT}")
+        _fsync(candidate)
+        os.replace(candidate, slot)
     finally:
         candidate.unlink(missing_ok=True)
-    log.info("published %s (%.1f MB) in %.2f s", published,
-             published.stat().st_size / 1e6, time.monotonic() - started)
 
 
-def _copy_durably(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
-    _fsync(target)
+def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(f"ATTACH '{_quoted(path)}' AS {SLOT}")
+
+
+def _stamp(con: duckdb.DuckDBPyConnection, version: Version) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {SLOT}.fdp_publish.slot AS "
+                "SELECT ?::VARCHAR AS fingerprint, ?::BIGINT AS seq",
+                [version.fingerprint, version.seq])
+
+
+def _link(slot: Path, published: Path) -> None:
+    """Point the published name at the slot, atomically and durably."""
+    _fsync(slot)
+    link = published.with_name(f".{published.name}.{os.getpid()}.link.tmp")
+    link.unlink(missing_ok=True)
+    os.link(slot, link)
+    try:
+        os.replace(link, published)
+    finally:
+        link.unlink(missing_ok=True)
+    _fsync(published.parent)
+
+
+def _prune(con: duckdb.DuckDBPyConnection, published: Path) -> None:
+    """Forget the changes both slots already hold: the other slot (the one readers had until
+    now) is at least at the version published before this one."""
+    held = []
+    for name in SLOTS:
+        path = published.with_name(f".{published.name}.{name}")
+        try:
+            con.execute(f"ATTACH '{_quoted(path)}' AS {SLOT} (READ_ONLY)")
+        except duckdb.Error:
+            return  # missing or unreadable: it will be copied whole, keep everything
+        try:
+            version = _slot_version(con)
+        finally:
+            con.execute(f"DETACH {SLOT}")
+        if version is None:
+            return
+        held.append(version.seq)
+    con.begin()
+    con.execute("DELETE FROM fdp_publish.changes WHERE seq <= ?", [min(held)])
+    con.execute("UPDATE fdp_publish.clock SET pruned_through = greatest(pruned_through, ?)",
+                [min(held)])
+    con.commit()
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / "publish" / name).read_text(encoding="utf-8")
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc).rsplit(": ", 1)[-1]
 
 
 def _fsync(path: Path) -> None:

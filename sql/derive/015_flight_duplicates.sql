@@ -14,6 +14,7 @@ SELECT source, flight_id, flight_date, kept_source, kept_flight_id
 FROM flight_duplicates WHERE flight_date IN (SELECT d FROM duplicate_days);
 
 DELETE FROM flight_duplicates WHERE flight_date IN (SELECT d FROM duplicate_days);
+INSERT INTO written_days SELECT 'flight_duplicates', d FROM duplicate_days;
 
 INSERT INTO flight_duplicates
 WITH flown AS (

@@ -10,6 +10,12 @@ SELECT DISTINCT flight_date FROM route_daily WHERE EXISTS (SELECT 1 FROM airport
 
 DELETE FROM country_daily
 WHERE flight_date IN (SELECT d FROM country_days) OR EXISTS (SELECT 1 FROM airports_reloaded);
+INSERT INTO written_days  -- a NULL day: the whole table (pipeline/store/publish.py)
+SELECT t.table_name, c.d
+FROM (SELECT d FROM country_days WHERE NOT EXISTS (SELECT 1 FROM airports_reloaded)
+      UNION ALL
+      SELECT NULL WHERE EXISTS (SELECT 1 FROM airports_reloaded)) c,
+     (VALUES ('country_daily'), ('carrier_country_days')) t(table_name);
 
 INSERT INTO country_daily
 SELECT r.flight_date, c.country, sum(r.flights), sum(r.cancelled)

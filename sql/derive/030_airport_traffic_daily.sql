@@ -31,6 +31,9 @@ GROUP BY ALL;
 
 DELETE FROM airport_traffic_daily
 WHERE flight_date BETWEEN (SELECT lo + 28 FROM traffic_window) AND (SELECT hi FROM traffic_window);
+INSERT INTO written_days
+SELECT 'airport_traffic_daily', CAST(unnest(generate_series(lo + 28, hi, INTERVAL 1 DAY)) AS DATE)
+FROM traffic_window WHERE lo IS NOT NULL;
 
 INSERT INTO airport_traffic_daily
 WITH scored AS (

@@ -9,5 +9,10 @@ INSERT INTO touched_dates SELECT DISTINCT flight_date FROM released_flights;
 DELETE FROM flights
 WHERE source = $source AND source_partition IN (SELECT source_partition FROM staged_partitions);
 
+-- The days whose waiting copies change: the publish copies them (pipeline/store/publish.py).
+INSERT INTO written_days
+SELECT DISTINCT 'flight_copies', flight_date FROM flight_copies
+WHERE source = $source AND source_partition IN (SELECT source_partition FROM staged_partitions);
+
 DELETE FROM flight_copies
 WHERE source = $source AND source_partition IN (SELECT source_partition FROM staged_partitions);

@@ -19,3 +19,9 @@ DELETE FROM flight_copies AS c
 USING promoted_copies AS p
 WHERE c.source = p.source AND c.flight_id = p.flight_id
   AND c.source_partition = p.source_partition;
+
+-- Every flight and waiting copy these steps wrote lies on a touched day (a flight keeps its
+-- day): what the publish copies (pipeline/store/publish.py).
+INSERT INTO written_days
+SELECT t.table_name, d.d
+FROM (SELECT DISTINCT d FROM touched_dates) d, (VALUES ('flights'), ('flight_copies')) t(table_name);
