@@ -14,7 +14,7 @@ from pipeline.store.publish import record_written_days, start_recording
 DERIVE_DIR = SQL_DIR / "derive"
 # What sql/derive writes for touched days (carrier_status is rebuilt whole by every derive).
 DERIVED_BY_DAY = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
-                  "airport_traffic_daily", "route_events")
+                  "airport_traffic_daily", "route_events", "service_shifts")
 # A rebuild derives the history this many days at a time, in date order, as nights do: the
 # same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
 REBUILD_CHUNK_DAYS = 28
