@@ -158,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "publish", help="publish the database as it is now for readers",
-        description="Check the DuckDB file and copy it, atomically, to its published copy "
-        "(what `fdp sql`, the report and the duckdb CLI read). Every successful night, import "
+        description="Check the DuckDB file and bring its published copy up to date, "
+        "atomically (what `fdp sql`, the report and the duckdb CLI read; docs/tables.md, "
+        "\"Publish\"). Every successful night, import "
         "and rebuild does this on its own; run it after upgrading, or after fixing what "
         "made a night's checks fail.",
     )

@@ -14,10 +14,12 @@
 -- A shift can be known once a week of data follows the suspension (detected_on). The figures
 -- use the data loaded so far: the windows fill in as nights arrive.
 --
--- Incremental: the suspensions whose 28-day window holds a touched day, and those the route
--- step rewrote tonight (judged_gaps, sql/derive/040), are judged again; nothing else changes.
--- A suspension's window is complete by the night of its 14th day, so night by night equals
--- one rebuild.
+-- Incremental: a shift depends on its suspension and the route days of its 28-day window. So
+-- the suspensions whose window holds a touched day are judged again, and those the route step
+-- (sql/derive/040) detected from the first day it judged again (route_window.gap_from: a
+-- suspension found late, or after a new act); nothing else can change. Each is last judged
+-- once its window is complete (the night of its 14th day, or its detection), so night by
+-- night equals one rebuild. The work is a few weeks of route days, never the history.
 
 CREATE OR REPLACE TEMP TABLE shift_events AS
 SELECT e.carrier_icao, e.origin_icao, e.dest_icao, e.event_date, e.last_flight_date,
@@ -25,10 +27,7 @@ SELECT e.carrier_icao, e.origin_icao, e.dest_icao, e.event_date, e.last_flight_d
 FROM route_events e
 WHERE e.event_type = 'suspended'
   AND (e.event_date >= (SELECT min(d) - 13 FROM touched_dates)
-       OR EXISTS (SELECT 1 FROM judged_gaps g
-                  WHERE g.carrier_icao = e.carrier_icao AND g.origin_icao = e.origin_icao
-                    AND g.dest_icao = e.dest_icao
-                    AND e.last_flight_date >= g.last_flight));
+       OR e.detected_on >= (SELECT gap_from FROM route_window));
 
 DELETE FROM service_shifts s  -- judged again below, or their suspension is gone
 WHERE EXISTS (SELECT 1 FROM shift_events e
@@ -62,14 +61,19 @@ window_days AS (  -- only these days of route_daily are read
                                                 INTERVAL 1 DAY)) AS DATE) AS flight_date
     FROM lost
 ),
-legs AS (  -- the carriers' route-days in the windows, once from each end
+ends AS (  -- the airports whose flights are counted: each one left and each one kept
+    SELECT DISTINCT carrier_icao, left_icao AS airport_icao FROM lost
+    UNION
+    SELECT DISTINCT carrier_icao, kept_icao FROM lost
+),
+legs AS (  -- the carriers' route-days at those airports in the windows, from each end
     SELECT r.carrier_icao, x.end_at, x.airport_icao, x.other_icao, r.flight_date, r.flights
     FROM route_daily r
     SEMI JOIN window_days w USING (flight_date)
     CROSS JOIN LATERAL (VALUES ('origin', r.origin_icao, r.dest_icao),
                                ('dest', r.dest_icao, r.origin_icao))
         x(end_at, airport_icao, other_icao)
-    WHERE r.carrier_icao IN (SELECT carrier_icao FROM lost)
+    SEMI JOIN ends e ON e.carrier_icao = r.carrier_icao AND e.airport_icao = x.airport_icao
 ),
 carrier_left AS (  -- "left": the carrier's flights at the airport, 14 days before and after
     SELECT l.carrier_icao, l.origin_icao, l.dest_icao, l.event_date, l.moved_end
