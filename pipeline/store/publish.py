@@ -52,7 +52,7 @@ def start_recording(con: duckdb.DuckDBPyConnection) -> None:
 
 def record_written_days(con: duckdb.DuckDBPyConnection) -> None:
     """Record the collected days for the next publishes; call inside the writing transaction."""
-    con.execute((SQL_DIR / "publish" / "record_changes.sql").read_text(encoding="utf-8"))
+    con.execute(_sql("record_changes.sql"))
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -160,7 +160,8 @@ def _can_catch_up(con: duckdb.DuckDBPyConnection, held: Version | None, now: Ver
 
 def _catch_up(con: duckdb.DuckDBPyConnection, held: Version, now: Version) -> None:
     """In one transaction of the slot: replace the days written since its version in the
-    by-day tables (a whole table where a change says so), copy the other tables whole."""
+    by-day tables (a whole table where a change says so), copy whole each other table whose
+    contents differ."""
     con.begin()
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE publish_days AS SELECT DISTINCT table_name, "
