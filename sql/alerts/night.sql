@@ -6,7 +6,10 @@
 --                              $day - 1 as known then: the restriction began on $day, or it
 --                              became known on $day (announced after it took effect);
 --   carrier_restriction_ended  restricted on $day - 1, no longer on $day (as known on $day);
---   carrier_status_changed     restricted on both days, by another act or with another status.
+--   carrier_status_changed     restricted on both days, by another act or with another status;
+--   service_shifted            a service shift (service_shifts) in its week of judging (the 7th
+--                              to 14th day of its suspension): alert_log sends it once, the
+--                              first night the data shows it.
 -- The statuses compare restricted_carriers_asof($day) with restricted_carriers_asof($day - 1).
 -- body is what to know, sources the links; a route's event_type, evidence, confidence and
 -- dates let pipeline/alerts say how sure it is in the report's words.
@@ -59,6 +62,32 @@ route_alerts AS (
            s.origin_icao || '-' || s.dest_icao AS place
     FROM suspensions s
     LEFT JOIN cause_sources c USING (carrier_icao, origin_icao, dest_icao, last_flight_date)
+),
+shift_alerts AS (
+    SELECT 3 AS kind_order, 'service_shifted' AS kind,
+           concat_ws('|', 'service_shifted', h.carrier_icao, h.lost_origin_icao,
+                     h.lost_dest_icao, h.suspended_on, h.new_airport_icao) AS alert_key,
+           format('Service shifted: {} {}-{} to {}-{}', h.carrier_icao, h.lost_origin_icao,
+                  h.lost_dest_icao, h.new_origin_icao, h.new_dest_icao) AS subject,
+           format('{} left {}: {}-{} suspended from {}. {}-{} ({}, {} km from {}) went from '
+                  '{} to {} flights a week in the same weeks (the lost route flew {} a week).',
+                  coalesce(n.name || ' (' || h.carrier_icao || ')', h.carrier_icao),
+                  h.left_airport_icao, h.lost_origin_icao, h.lost_dest_icao,
+                  strftime(h.suspended_on, '%-d %b %Y'), h.new_origin_icao, h.new_dest_icao,
+                  coalesce(b.name, h.new_airport_icao), CAST(h.distance_km AS INTEGER),
+                  h.left_airport_icao, h.new_weekly_before, h.new_weekly_after,
+                  round(h.lost_weekly_flights, 1)) AS body,
+           h.carrier_icao AS carrier_key,
+           h.lost_origin_icao || '-' || h.lost_dest_icao AS place
+    FROM service_shifts h
+    LEFT JOIN names n ON n.airline_icao = h.carrier_icao
+    LEFT JOIN airports a ON a.airport_icao = h.left_airport_icao
+    LEFT JOIN airports b ON b.airport_icao = h.new_airport_icao
+    LEFT JOIN airports k ON k.airport_icao = CASE h.moved_end WHEN 'origin'
+                                                  THEN h.new_dest_icao ELSE h.new_origin_icao END
+    WHERE CAST($day AS DATE) BETWEEN h.suspended_on + 6 AND h.suspended_on + 13
+      AND (list_contains($countries, a.country) OR list_contains($countries, b.country)
+           OR list_contains($countries, k.country))
 ),
 today AS (
     SELECT coalesce(carrier_icao, carrier_name) AS carrier_key, *
@@ -144,5 +173,6 @@ status_alerts AS (
 )
 SELECT alert_key, kind, subject, body, sources, event_type, evidence, confidence,
        last_flight_date, detected_on
-FROM (SELECT * FROM route_alerts UNION ALL BY NAME SELECT * FROM status_alerts)
+FROM (SELECT * FROM route_alerts UNION ALL BY NAME SELECT * FROM status_alerts
+      UNION ALL BY NAME SELECT * FROM shift_alerts)
 ORDER BY kind_order, carrier_key, place, alert_key;

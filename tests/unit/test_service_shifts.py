@@ -9,6 +9,7 @@ import airportsdata
 import pytest
 
 from pipeline import store
+from pipeline.alerts import night
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -107,3 +108,25 @@ def test_night_by_night_gives_the_shifts_of_one_rebuild(con):
                           "suspended_on, new_origin_icao, new_dest_icao, distance_km, "
                           "new_weekly_before, new_weekly_after FROM service_shifts").fetchall()
     assert nightly == rebuilt and len(rebuilt) == 1
+
+
+def test_a_shift_is_alerted_in_its_week_of_judging_for_a_watched_country(con):
+    fly(con, "IBE", "SVMI", "LEMD", 0, STOP - 1)
+    fly(con, "IBE", "TNCC", "LEMD", STOP + 1, 100)
+    shifts(con)
+    suspended_on = START + timedelta(days=STOP)
+
+    def shift_alerts(day: date, countries: tuple[str, ...]) -> list[night.Alert]:
+        return [a for a in night.night_alerts(con, day, countries) if a.kind == "service_shifted"]
+
+    [alert] = shift_alerts(suspended_on + timedelta(days=6), ("VE",))
+    assert alert.key == f"service_shifted|IBE|SVMI|LEMD|{suspended_on}|TNCC"
+    assert alert.subject == "Service shifted: IBE SVMI-LEMD to TNCC-LEMD"
+    assert alert.text.startswith("IBE left SVMI: SVMI-LEMD suspended from 31 Oct 2025. "
+                                 "TNCC-LEMD (")
+    assert "went from 0.0 to 6.5 flights a week" in alert.text
+    assert night.headline([alert], suspended_on) == (
+        "Flight disruption alerts of 31 Oct 2025 (UTC): 1 service shift")
+    assert shift_alerts(suspended_on + timedelta(days=5), ("VE",)) == []  # not judged yet
+    assert shift_alerts(suspended_on + timedelta(days=14), ("VE",)) == []  # judged before
+    assert shift_alerts(suspended_on + timedelta(days=6), ("BR",)) == []  # not watched
