@@ -92,6 +92,12 @@ def carrier_flights(con: duckdb.DuckDBPyConnection, scope: Scope, carriers: list
 
 # --- routes --------------------------------------------------------------------------------
 
+def service_shifts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Shifts judged by the report day, of the suspensions of the weeks before it."""
+    return query(con, "service_shifts", day=scope.day, plot_start=scope.plot_start,
+                 countries=scope.countries)
+
+
 def route_events(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Route events detected in the window (later detections are left out)."""
     return query(con, "route_events", day=scope.day, window_start=scope.window_start,

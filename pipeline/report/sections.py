@@ -1,9 +1,12 @@
 """What each part of the report says: the header (what the report stands on) and the carrier,
-route, airspace and traffic sections, from the frames of data.py and the plots of plots.py."""
+route, service-shift, airspace and traffic sections, from the frames of data.py and the plots
+of plots.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
@@ -22,6 +25,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope, raw: RawZone, folder: Pa
     return Report(scope.day, header(con, scope, raw), [
         carriers_section(con, scope, days, folder),
         routes_section(con, scope, days, folder),
+        shifts_section(con, scope),
         notices_section(con, scope),
         traffic_section(con, scope, days, folder),
     ])
@@ -192,6 +196,33 @@ def cause_lines(causes: list) -> Lines:
     if len(ranked) > MAX_CAUSES:
         lines.append(f"and {len(ranked) - MAX_CAUSES} more of lower rank")
     return Lines(tuple(lines))
+
+
+def shifts_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
+    shifts = data.service_shifts(con, scope)
+    summary = (f"{len(shifts)} service shift(s) judged by {scope.day}, of suspensions from "
+               f"{scope.plot_start - timedelta(days=14)} on.")
+    table = Table(
+        f"Judged by {scope.day}",
+        ("Suspended from", "Carrier", "Lost route", "Now flies", "Moved by", "Lost route's week",
+         "New route's week before", "New route's week after"),
+        [(cells.day(h.suspended_on), cells.carrier(h.carrier_icao, h.carrier_name),
+          cells.route(h), cells.route(SimpleNamespace(
+              origin_icao=h.new_origin_icao, origin_city=h.new_origin_city,
+              dest_icao=h.new_dest_icao, dest_city=h.new_dest_city)),
+          f"{cells.count(h.distance_km)} km", cells.number(h.lost_weekly_flights),
+          cells.number(h.new_weekly_before), cells.number(h.new_weekly_after))
+         for h in shifts.itertuples()],
+        "No carrier that left an airport of the watched countries grew a route from a near "
+        "airport in the weeks before the report day.")
+    notes = ["A shift: the carrier left an airport (its flights there fell under half in the "
+             "14 days from a suspension), and one of its routes that keeps the other end and "
+             "uses an airport within 500 km instead gained at least 2 flights a week, half of "
+             "the lost route's week and a quarter of its own; the lost route did not resume "
+             "within 14 days. Weeks: flights per 7 days, in the 14 days before the suspension "
+             "and the 14 from it. Shown once the 14 days from the suspension are loaded (the "
+             "alerts say it a week earlier); all are in service_shifts."]
+    return Section("shifts", "Where the service went", summary, [table], [], notes)
 
 
 def notices_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:

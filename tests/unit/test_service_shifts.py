@@ -8,8 +8,11 @@ from datetime import date, timedelta
 import airportsdata
 import pytest
 
-from pipeline import store
+from pipeline import report, store
 from pipeline.alerts import night
+from pipeline.config import Settings
+from pipeline.raw import RawZone
+from pipeline.watchlist import load_watchlist
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -130,3 +133,24 @@ def test_a_shift_is_alerted_in_its_week_of_judging_for_a_watched_country(con):
     assert shift_alerts(suspended_on + timedelta(days=5), ("VE",)) == []  # not judged yet
     assert shift_alerts(suspended_on + timedelta(days=14), ("VE",)) == []  # judged before
     assert shift_alerts(suspended_on + timedelta(days=6), ("BR",)) == []  # not watched
+
+
+def test_the_report_shows_a_shift_once_its_two_weeks_are_in(con, tmp_path):
+    fly(con, "IBE", "SVMI", "LEMD", 0, STOP - 1)
+    fly(con, "IBE", "TNCC", "LEMD", STOP + 1, 100)
+    shifts(con)
+    settings = Settings.from_env({"FDP_HOME": str(tmp_path)})
+    store.publish(con, settings)
+    suspended_on = START + timedelta(days=STOP)
+
+    def shown(day: date) -> list[tuple]:
+        scope = report.Scope(day, load_watchlist(None))
+        with store.connect_published(settings) as published:
+            built = report.build(published, scope, RawZone(settings.raw_dir), tmp_path)
+        [section] = [s for s in built.sections if s.anchor == "shifts"]
+        return section.tables[0].rows
+
+    [row] = shown(suspended_on + timedelta(days=13))
+    assert row == ("2025-10-31", "IBE", "SVMI → LEMD", "TNCC → LEMD", "278 km", "7.0", "0.0",
+                   "6.5")
+    assert shown(suspended_on + timedelta(days=12)) == []  # its 14 days are not all in yet
