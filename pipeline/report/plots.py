@@ -1,6 +1,6 @@
 """The report's PNG plots (matplotlib, no pyplot): small multiples of daily flights over the
-plot window, days without data shaded, the change marked. Saved without timestamps, so the
-same data gives the same bytes."""
+plot window, days without data shaded, the change marked, and a map of service shifts. Saved
+without timestamps, so the same data gives the same bytes."""
 
 from __future__ import annotations
 
@@ -155,3 +155,39 @@ def plot_traffic(traffic: pd.DataFrame, scope: Scope, days: set[pd.Timestamp], p
                pd.concat([flights, baseline]).groupby(level=0).max())
     return _save(figure, path, f"Daily flights per watched country over the last {PLOT_DAYS} "
                                "days against the same-weekday baseline")
+
+
+def plot_shifts(shifts: pd.DataFrame, path: Path) -> Plot:
+    """A map-like plot (longitude against latitude, no coastlines) of the service shifts: each
+    lost route dashed, the route that grew instead solid, airports labelled."""
+    figure = Figure(figsize=(10, 6.5))
+    figure.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08)
+    figure.text(0.01, 0.98, "Where the service went: lost routes and the routes that grew",
+                fontsize=12, fontweight="bold", va="top")
+    axes = figure.subplots()
+    airports: dict[str, tuple[float, float]] = {}
+    for shift in shifts.itertuples():
+        lost = ((shift.origin_lon, shift.dest_lon), (shift.origin_lat, shift.dest_lat))
+        grew = ((shift.new_origin_lon, shift.new_dest_lon), (shift.new_origin_lat,
+                                                               shift.new_dest_lat))
+        axes.plot(*lost, color=COLORS["event"], linestyle="--", linewidth=1.4)
+        axes.plot(*grew, color=COLORS["flights"], linewidth=1.8)
+        for code, lon, lat in ((shift.origin_icao, shift.origin_lon, shift.origin_lat),
+                               (shift.dest_icao, shift.dest_lon, shift.dest_lat),
+                               (shift.new_origin_icao, shift.new_origin_lon, shift.new_origin_lat),
+                               (shift.new_dest_icao, shift.new_dest_lon, shift.new_dest_lat)):
+            airports[code] = (lon, lat)
+    for code, (lon, lat) in sorted(airports.items()):
+        axes.scatter([lon], [lat], color="black", s=14, zorder=3)
+        axes.annotate(code, (lon, lat), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    axes.set_xlabel("longitude", fontsize=8.5)
+    axes.set_ylabel("latitude", fontsize=8.5)
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.tick_params(labelsize=8)
+    axes.grid(color="#dddddd", linewidth=0.6)
+    axes.legend(handles=[Line2D([], [], color=COLORS["event"], linestyle="--",
+                                label="route suspended"),
+                         Line2D([], [], color=COLORS["flights"], label="route that grew")],
+                loc="best", fontsize=8.5, frameon=False)
+    return _save(figure, path, "Map of the service shifts: each suspended route dashed, the "
+                               "carrier's route from a near airport that grew solid")

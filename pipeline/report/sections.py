@@ -25,7 +25,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope, raw: RawZone, folder: Pa
     return Report(scope.day, header(con, scope, raw), [
         carriers_section(con, scope, days, folder),
         routes_section(con, scope, days, folder),
-        shifts_section(con, scope),
+        shifts_section(con, scope, folder),
         notices_section(con, scope),
         traffic_section(con, scope, days, folder),
     ])
@@ -198,7 +198,7 @@ def cause_lines(causes: list) -> Lines:
     return Lines(tuple(lines))
 
 
-def shifts_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
+def shifts_section(con: duckdb.DuckDBPyConnection, scope: Scope, folder: Path) -> Section:
     shifts = data.service_shifts(con, scope)
     summary = (f"{len(shifts)} service shift(s) judged by {scope.day}, of suspensions from "
                f"{scope.plot_start - timedelta(days=14)} on.")
@@ -222,7 +222,8 @@ def shifts_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
              "within 14 days. Weeks: flights per 7 days, in the 14 days before the suspension "
              "and the 14 from it. Shown once the 14 days from the suspension are loaded (the "
              "alerts say it a week earlier); all are in service_shifts."]
-    return Section("shifts", "Where the service went", summary, [table], [], notes)
+    shown = [plots.plot_shifts(shifts, folder / "shifts.png")] if len(shifts) else []
+    return Section("shifts", "Where the service went", summary, [table], shown, notes)
 
 
 def notices_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:

@@ -5,7 +5,10 @@ SELECT h.suspended_on, h.carrier_icao, n.name AS carrier_name,
        h.lost_origin_icao AS origin_icao, lo.city AS origin_city,
        h.lost_dest_icao AS dest_icao, ld.city AS dest_city,
        h.new_origin_icao, no.city AS new_origin_city, h.new_dest_icao, nd.city AS new_dest_city,
-       h.distance_km, h.lost_weekly_flights, h.new_weekly_before, h.new_weekly_after
+       h.distance_km, h.lost_weekly_flights, h.new_weekly_before, h.new_weekly_after,
+       lo.lat AS origin_lat, lo.lon AS origin_lon, ld.lat AS dest_lat, ld.lon AS dest_lon,
+       no.lat AS new_origin_lat, no.lon AS new_origin_lon,
+       nd.lat AS new_dest_lat, nd.lon AS new_dest_lon
 FROM service_shifts h
 LEFT JOIN (SELECT airline_icao, min(name) AS name FROM airlines GROUP BY 1) n
   ON n.airline_icao = h.carrier_icao

@@ -148,6 +148,8 @@ def test_the_report_shows_a_shift_once_its_two_weeks_are_in(con, tmp_path):
         with store.connect_published(settings) as published:
             built = report.build(published, scope, RawZone(settings.raw_dir), tmp_path)
         [section] = [s for s in built.sections if s.anchor == "shifts"]
+        assert [p.file for p in section.plots] == (["shifts.png"] if section.tables[0].rows
+                                                     else [])
         return section.tables[0].rows
 
     [row] = shown(suspended_on + timedelta(days=13))
