@@ -1,5 +1,5 @@
-"""Check: the data-quality assertions of sql/checks, run on every copy before it is published,
-and those of sql/checks/night, run on the days a load or rebuild wrote before it commits."""
+"""Check: the data-quality assertions of sql/checks, run before every publish, and those of
+sql/checks/night, run on the days a load or rebuild wrote before it commits."""
 
 from __future__ import annotations
 
