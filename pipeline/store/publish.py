@@ -24,9 +24,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline import failpoints
-from pipeline.config import SQL_DIR, Settings
+from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.store.checks import check
+from pipeline.store.db import sql_file
 
 # The tables whose rows are written whole days at a time (each has flight_date); every other
 # table of the database is small and copied whole at every publish.
@@ -52,7 +53,7 @@ def start_recording(con: duckdb.DuckDBPyConnection) -> None:
 
 def record_written_days(con: duckdb.DuckDBPyConnection) -> None:
     """Record the collected days for the next publishes; call inside the writing transaction."""
-    con.execute(_sql("record_changes.sql"))
+    con.execute(sql_file("publish/record_changes.sql"))
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -90,12 +91,16 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 def _next_slot(published: Path) -> Path:
     """The slot readers do not get now (the first, if neither is published)."""
-    slots = [published.with_name(f".{published.name}.{name}") for name in SLOTS]
+    slots = _slots(published)
     with suppress(FileNotFoundError):
         current = published.stat().st_ino
         if slots[0].exists() and slots[0].stat().st_ino == current:
             return slots[1]
     return slots[0]
+
+
+def _slots(published: Path) -> list[Path]:
+    return [published.with_name(f".{published.name}.{name}") for name in SLOTS]
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, settings: Settings, slot: Path) -> str:
@@ -137,7 +142,7 @@ def _remember(con: duckdb.DuckDBPyConnection, slot: Path) -> None:
 
 
 def _current_version(con: duckdb.DuckDBPyConnection) -> Version:
-    fingerprint = con.execute(_sql("fingerprint.sql")).fetchall()[0][0]
+    fingerprint = con.execute(sql_file("publish/fingerprint.sql")).fetchall()[0][0]
     seq = con.execute("SELECT seq FROM fdp_publish.clock").fetchall()[0][0]
     return Version(fingerprint, seq)
 
@@ -239,8 +244,9 @@ def _copy_whole(con: duckdb.DuckDBPyConnection, writer: Path, slot: Path, now: V
         candidate.unlink(missing_ok=True)
 
 
-def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(f"ATTACH '{_quoted(path)}' AS {SLOT}")
+def _attach(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False) -> None:
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {SLOT}{' (READ_ONLY)' if read_only else ''}")
 
 
 def _stamp(con: duckdb.DuckDBPyConnection, version: Version) -> None:
@@ -266,10 +272,9 @@ def _prune(con: duckdb.DuckDBPyConnection, published: Path) -> None:
     """Forget the changes both slots already hold: the other slot (the one readers had until
     now) is at least at the version published before this one."""
     held = []
-    for name in SLOTS:
-        path = published.with_name(f".{published.name}.{name}")
+    for path in _slots(published):
         try:
-            con.execute(f"ATTACH '{_quoted(path)}' AS {SLOT} (READ_ONLY)")
+            _attach(con, path, read_only=True)
         except duckdb.Error:
             return  # missing or unreadable: it will be copied whole, keep everything
         try:
@@ -284,14 +289,6 @@ def _prune(con: duckdb.DuckDBPyConnection, published: Path) -> None:
     con.execute("UPDATE fdp_publish.clock SET pruned_through = greatest(pruned_through, ?)",
                 [min(held)])
     con.commit()
-
-
-def _sql(name: str) -> str:
-    return (SQL_DIR / "publish" / name).read_text(encoding="utf-8")
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _reason(exc: BaseException) -> str:
