@@ -7,7 +7,9 @@ routes as airport pairs under a stand-in carrier). The flights are written into 
 file, the product's own derive SQL detects the route events (store.rebuild_derived: the same
 events, with the same detected_on, as night by night), and bench/detect_score.sql scores them.
 A fixed "3 days without a flight" rule is scored on the same routes in the same run, for
-comparison. The synthetic stress set (bench/detect_stress.py) checks what the real set lacks.
+comparison. The synthetic stress set (bench/detect_stress.py) checks what the real set lacks,
+and the detour stress set (bench/detect_detours.py) gives the real set's flights synthetic
+flight times, since it has none.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import airportsdata
 import duckdb
 import pandas as pd
 
+import bench.detect_detours as detect_detours
 import bench.detect_stress as detect_stress
 from bench.detect_data import STAND_IN_CARRIER, dev_set
 from pipeline import store
@@ -202,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("\ntargets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()))
     print(f"\n{shift_rate(database)}")
+    print(f"\n{detect_detours.run(database, args.cache / 'detours.duckdb')}")
     stress = detect_stress.run(args.cache / "stress.duckdb")
     print(f"\nsynthetic stress set (SYNTHETIC flights, known answers):\n{stress}")
     print(f"\nwhole run {perf_counter() - began:.0f} s")

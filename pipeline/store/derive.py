@@ -6,15 +6,18 @@ from __future__ import annotations
 import logging
 
 import duckdb
+import pandas as pd
 
 from pipeline.config import SQL_DIR
 from pipeline.store.checks import check_written_days
 from pipeline.store.publish import record_written_days, start_recording
 
 DERIVE_DIR = SQL_DIR / "derive"
-# What sql/derive writes for touched days (carrier_status is rebuilt whole by every derive).
-DERIVED_BY_DAY = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
-                  "airport_traffic_daily", "route_events", "service_shifts")
+# What a derive writes for touched days and new routes (carrier_status is rebuilt whole by
+# every derive).
+DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
+                  "airport_traffic_daily", "route_events", "service_shifts", "route_crossings",
+                  "route_detours")
 # A rebuild derives the history this many days at a time, in date order, as nights do: the
 # same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
 REBUILD_CHUNK_DAYS = 28
@@ -27,8 +30,39 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TEMP TABLE IF NOT EXISTS touched_dates (d DATE)")
     con.execute("CREATE TEMP TABLE IF NOT EXISTS written_days (table_name VARCHAR, "
                 "flight_date DATE)")
+    add_route_crossings(con)
     for path in sorted(DERIVE_DIR.glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
+
+
+def add_route_crossings(con: duckdb.DuckDBPyConnection) -> None:
+    """The countries crossed by the great circle of each airport pair flown on a touched day
+    and not yet in route_crossings (pipeline/reference/boundaries.py)."""
+    pairs = con.execute("""
+        SELECT DISTINCT f.origin_icao, f.dest_icao, o.lat, o.lon, d.lat, d.lon
+        FROM counted_flights f
+        JOIN airports o ON o.airport_icao = f.origin_icao
+        JOIN airports d ON d.airport_icao = f.dest_icao
+        WHERE f.flight_date IN (SELECT d FROM touched_dates)
+          AND NOT EXISTS (SELECT 1 FROM route_crossings c
+                          WHERE c.origin_icao = f.origin_icao AND c.dest_icao = f.dest_icao)
+        ORDER BY 1, 2
+    """).fetchall()
+    if not pairs:
+        return
+    from pipeline.reference.boundaries import countries_crossed, great_circle_km
+
+    rows = [(origin, dest, c.country, c.entry_km, c.km_over, great_circle_km(*path))
+            for (origin, dest, *path), crossings
+            in zip(pairs, countries_crossed([tuple(p[2:]) for p in pairs]), strict=True)
+            for c in crossings]
+    crossed = pd.DataFrame(rows, columns=["origin_icao", "dest_icao", "country", "entry_km",
+                                          "km_over", "route_km"])
+    con.register("crossed", crossed)
+    try:
+        con.execute("INSERT INTO route_crossings BY NAME SELECT * FROM crossed")
+    finally:
+        con.unregister("crossed")
 
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection,
@@ -42,7 +76,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
     con.begin()
     try:
         start_recording(con)
-        for table in DERIVED_BY_DAY:
+        for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
             con.execute("INSERT INTO written_days VALUES (?, NULL)", [table])  # all of it
         for n, chunk in enumerate(chunks, start=1):

@@ -1,12 +1,23 @@
 -- route_daily for the days the load touched (touched_dates, filled by the loader).
+-- A flight's time is its airborne time (OpenSky's lastSeen - firstSeen) or block time (flight
+-- lists), departure to arrival; a flown flight counts as timed when both are known and the
+-- time is between 10 minutes and 20 hours (anything else is a data error, not a flight).
 DELETE FROM route_daily WHERE flight_date IN (SELECT d FROM touched_dates);
 INSERT INTO written_days SELECT DISTINCT 'route_daily', d FROM touched_dates;
 
-INSERT INTO route_daily
+INSERT INTO route_daily BY NAME
+WITH timed AS (
+    SELECT *,
+           CASE WHEN status IN ('observed', 'completed') THEN
+                    date_diff('second', dep_time_utc, arr_time_utc) / 60.0 END AS minutes
+    FROM counted_flights
+    WHERE flight_date IN (SELECT d FROM touched_dates)
+)
 SELECT flight_date, carrier_icao, origin_icao, dest_icao,
        count(*) FILTER (WHERE status IN ('observed', 'completed', 'diverted')) AS flights,
-       count(*) FILTER (WHERE status = 'cancelled') AS cancelled
-FROM counted_flights
-WHERE flight_date IN (SELECT d FROM touched_dates)
-  AND carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS timed_flights,
+       median(minutes) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS median_flight_minutes
+FROM timed
+WHERE carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
 GROUP BY ALL;

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from pipeline import store
-from pipeline.store.derive import DERIVED_BY_DAY
+from pipeline.store.derive import DERIVED_TABLES
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -208,7 +208,7 @@ def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):
 
     def derived() -> dict[str, list[tuple]]:
         return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-                for table in (*DERIVED_BY_DAY, "carrier_status")}
+                for table in (*DERIVED_TABLES, "carrier_status")}
 
     store.rebuild_derived(con, chunk_days=1000)
     one_pass = derived()

@@ -1,0 +1,153 @@
+-- route_detours: lasting jumps in a route's flight time, against its own recent days.
+--
+-- Each route-day with timed flights has a median flight time m (route_daily). Its baseline B
+-- is the median of m over the route's flight days in the 28 days before (at least 10 of them),
+-- its spread S the interquartile range of those days / 1.349 (a standard deviation that one
+-- stormy day does not move), and its threshold T = max(10 minutes, 3% of B, 3 S): winds and
+-- holding move a route's daily time by a few S, a detour around a country by more.
+-- A day is long when m - B >= T. The rules (round numbers, none fitted to a data set):
+--   onset    a long day after a flight day that was not long (or after none in 28 days)
+--   lasting  of the route's first 7 flight days from the onset (within 14 days), at least 5
+--            are long against the onset's B and T (frozen: a baseline that followed the
+--            detour would hide it), and the chance of that many long days is at most 1e-3,
+--            where a day's chance of being long is the share of long days (against the same
+--            B and T) in the baseline's 28 days, smoothed ((k + 0.5) / (n + 1))
+--   once     an onset within 28 days after another lasting onset of the route is the same
+--            detour seen again (its baseline holds the detour), not a new one
+-- detected_on is the day of the 5th long day; minutes_added the median of m - B over the
+-- judged days; confidence 1 - that chance. The detour ends (ended_on) on the first flight day
+-- after detected_on that, with the route's next 2 flight days (within 14 days), is not long.
+--
+-- Incremental: a detour starting on d depends on the route's days d - 56 to d + 13 (its own
+-- baseline and judged days, and those of an onset up to 28 days before that can make it the
+-- same detour), its end on at most 14 days after the end. So a night judges again the
+-- detours from J = the first touched day - 13 on, and the ends of those still on or ended
+-- from J on, reading the routes' days from J - 56 (and an open detour's own days): weeks of
+-- route_daily, never the history. Once a detour's days are all loaded it is not judged again,
+-- so night by night equals one rebuild.
+
+CREATE OR REPLACE TEMP TABLE detour_window AS
+SELECT min(d) - 13 AS judged_from FROM touched_dates;
+
+CREATE OR REPLACE TEMP TABLE timed_days AS
+SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
+       r.median_flight_minutes AS minutes
+FROM route_daily r, detour_window w
+WHERE r.timed_flights > 0 AND r.flight_date >= w.judged_from - 56;
+
+CREATE OR REPLACE TEMP TABLE timed_baselines AS
+WITH windows AS (
+    SELECT *,
+           count(*) OVER last_28 AS baseline_days,
+           median(minutes) OVER last_28 AS baseline,
+           (quantile_cont(minutes, 0.75) OVER last_28
+            - quantile_cont(minutes, 0.25) OVER last_28) / 1.349 AS spread,
+           lag(flight_date) OVER route AS previous_day
+    FROM timed_days
+    WINDOW route AS (PARTITION BY carrier_icao, origin_icao, dest_icao ORDER BY flight_date),
+           last_28 AS (route RANGE BETWEEN INTERVAL 28 DAYS PRECEDING
+                                       AND INTERVAL 1 DAY PRECEDING)
+)
+SELECT *, greatest(10, 0.03 * baseline, 3 * spread) AS threshold
+FROM windows;
+
+CREATE OR REPLACE TEMP TABLE detour_onsets AS
+WITH flagged AS (
+    SELECT *,
+           baseline_days >= 10 AND minutes - baseline >= threshold AS long,
+           lag(baseline_days >= 10 AND minutes - baseline >= threshold) OVER (
+               PARTITION BY carrier_icao, origin_icao, dest_icao ORDER BY flight_date)
+               AS previous_long
+    FROM timed_baselines
+)
+SELECT f.carrier_icao, f.origin_icao, f.dest_icao, f.flight_date AS started_on,
+       f.baseline, f.spread, f.threshold
+FROM flagged f, detour_window w
+WHERE f.flight_date >= w.judged_from - 28
+  AND f.long
+  AND (f.previous_long IS NOT TRUE OR f.previous_day < f.flight_date - 28);
+
+CREATE OR REPLACE TEMP TABLE lasting_onsets AS
+WITH judged AS (  -- the first 7 flight days from the onset, within 14 days
+    SELECT o.*, t.flight_date, t.minutes - o.baseline AS excess
+    FROM detour_onsets o
+    JOIN timed_days t USING (carrier_icao, origin_icao, dest_icao)
+    WHERE t.flight_date BETWEEN o.started_on AND o.started_on + 13
+    QUALIFY row_number() OVER (PARTITION BY o.carrier_icao, o.origin_icao, o.dest_icao,
+                                            o.started_on ORDER BY t.flight_date) <= 7
+),
+runs AS (
+    SELECT carrier_icao, origin_icao, dest_icao, started_on,
+           any_value(baseline) AS baseline, any_value(spread) AS spread,
+           any_value(threshold) AS threshold,
+           count(*) AS judged_days,
+           count(*) FILTER (WHERE excess >= threshold) AS long_days,
+           list_sort(list(flight_date) FILTER (WHERE excess >= threshold))[5] AS detected_on,
+           median(excess) AS minutes_added
+    FROM judged
+    GROUP BY carrier_icao, origin_icao, dest_icao, started_on
+    HAVING count(*) FILTER (WHERE excess >= threshold) >= 5
+),
+chances AS (  -- how often the baseline's own days were long against the same bar
+    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.started_on,
+           (count(*) FILTER (WHERE t.minutes - r.baseline >= r.threshold) + 0.5)
+               / (count(*) + 1) AS p
+    FROM runs r
+    JOIN timed_days t USING (carrier_icao, origin_icao, dest_icao)
+    WHERE t.flight_date BETWEEN r.started_on - 28 AND r.started_on - 1
+    GROUP BY ALL
+)
+SELECT r.*,
+       binomial_tail(r.judged_days, r.long_days, c.p) AS chance
+FROM runs r
+JOIN chances c USING (carrier_icao, origin_icao, dest_icao, started_on);
+
+DELETE FROM route_detours WHERE started_on >= (SELECT judged_from FROM detour_window);
+
+INSERT INTO route_detours BY NAME
+SELECT carrier_icao, origin_icao, dest_icao, started_on, detected_on,
+       round(baseline, 1) AS baseline_minutes, round(threshold, 1) AS threshold_minutes,
+       round(minutes_added, 1) AS minutes_added, judged_days, long_days,
+       1 - chance AS confidence
+FROM lasting_onsets l, detour_window w
+WHERE l.chance <= 1e-3
+  AND l.minutes_added >= greatest(20, 0.05 * l.baseline, 4 * l.spread)
+  AND l.started_on >= w.judged_from
+  AND NOT EXISTS (SELECT 1 FROM lasting_onsets e
+                  WHERE e.carrier_icao = l.carrier_icao AND e.origin_icao = l.origin_icao
+                    AND e.dest_icao = l.dest_icao AND e.chance <= 1e-3
+                    AND e.minutes_added >= greatest(20, 0.05 * e.baseline, 4 * e.spread)
+                    AND e.started_on BETWEEN l.started_on - 28 AND l.started_on - 1);
+
+-- Ends, for the detours still on or ended from J on: against the detour's own B and T.
+UPDATE route_detours d SET ended_on = e.ended_on
+FROM (
+    WITH open_detours AS (
+        SELECT d.* FROM route_detours d, detour_window w
+        WHERE d.ended_on IS NULL OR d.ended_on >= w.judged_from
+           OR d.started_on >= w.judged_from
+    ),
+    after AS (
+        SELECT o.carrier_icao, o.origin_icao, o.dest_icao, o.started_on, r.flight_date,
+               r.median_flight_minutes - o.baseline_minutes < o.threshold_minutes AS back
+        FROM open_detours o
+        JOIN route_daily r USING (carrier_icao, origin_icao, dest_icao)
+        WHERE r.timed_flights > 0 AND r.flight_date > o.detected_on
+    ),
+    runs AS (
+        SELECT *,
+               lead(back, 1) OVER route AS back_1, lead(back, 2) OVER route AS back_2,
+               lead(flight_date, 2) OVER route AS third_day
+        FROM after
+        WINDOW route AS (PARTITION BY carrier_icao, origin_icao, dest_icao, started_on
+                         ORDER BY flight_date)
+    )
+    SELECT o.carrier_icao, o.origin_icao, o.dest_icao, o.started_on,
+           min(r.flight_date) FILTER (WHERE r.back AND r.back_1 AND r.back_2
+                                        AND r.third_day <= r.flight_date + 13) AS ended_on
+    FROM open_detours o
+    LEFT JOIN runs r USING (carrier_icao, origin_icao, dest_icao, started_on)
+    GROUP BY ALL
+) e
+WHERE d.carrier_icao = e.carrier_icao AND d.origin_icao = e.origin_icao
+  AND d.dest_icao = e.dest_icao AND d.started_on = e.started_on;

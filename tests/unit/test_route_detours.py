@@ -1,0 +1,160 @@
+"""Detours (sql/derive/060_route_detours.sql): lasting jumps in a route's flight time, where the
+route flies over (route_crossings) and what was in force there. Flight times are SYNTHETIC
+(a seeded random day-to-day spread), on real airport positions (airportsdata) and real country
+boundaries (the bundled Natural Earth)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import airportsdata
+import pytest
+
+from pipeline import store
+from pipeline.reference.boundaries import countries_crossed
+
+pytestmark = pytest.mark.slow  # see `make test-fast`
+
+START = date(2025, 9, 1)
+DETOUR = 60  # the day Miami - Sao Paulo starts to go round Venezuela
+# Miami and Sao Paulo (the great circle crosses Venezuela), Madrid and Lisbon (it does not)
+AIRPORTS = ("KMIA", "SBGR", "LEMD", "LPPT", "SVMI")
+
+
+@pytest.fixture
+def con(tmp_path):
+    with store.connect(tmp_path / "fdp.duckdb") as connection:
+        known = airportsdata.load("ICAO")
+        connection.executemany(
+            "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
+            "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
+            [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
+             for a in AIRPORTS])
+        yield connection
+
+
+def fly(con, origin: str, dest: str, minutes: list[float], carrier: str = "AAL") -> None:
+    """A flight a day from START, taking minutes[n] on day n."""
+    rows = []
+    for n, length in enumerate(minutes):
+        departs = datetime.combine(START + timedelta(days=n), datetime.min.time(), UTC)
+        departs += timedelta(hours=14)
+        rows.append((f"{carrier}{origin}{dest}{n}", START + timedelta(days=n), carrier, origin,
+                     dest, departs, departs + timedelta(minutes=length)))
+    con.executemany(
+        "INSERT INTO flights (flight_id, source, source_partition, flight_date, carrier_icao, "
+        "origin_icao, dest_icao, dep_time_utc, arr_time_utc, status, run_id, loaded_at) "
+        "VALUES (?, 'test', 'p', ?, ?, ?, ?, ?, ?, 'observed', 't', now())", rows)
+
+
+def usual(days: int = 100, base: float = 500.0, seed: int = 1) -> list[float]:
+    """A long route's daily times: winds move them by a few minutes a day."""
+    draw = random.Random(seed)
+    return [base + draw.gauss(0, 4) for _ in range(days)]
+
+
+def detours(con) -> list[tuple]:
+    store.rebuild_derived(con)
+    return con.execute("SELECT origin_icao, dest_icao, started_on, detected_on, ended_on, "
+                       "minutes_added, confidence FROM route_detours ORDER BY ALL").fetchall()
+
+
+def day(n: int) -> date:
+    return START + timedelta(days=n)
+
+
+def test_a_lasting_jump_in_flight_time_is_a_detour_with_its_day_and_minutes(con):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(times)])
+    [(origin, dest, started, detected, ended, added, confidence)] = detours(con)
+    assert (origin, dest, started, detected, ended) == ("KMIA", "SBGR", day(DETOUR),
+                                                        day(DETOUR + 4), None)
+    assert 40 < added < 50 and confidence > 0.999
+
+
+def test_a_detour_ends_when_the_times_come_back(con):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if DETOUR <= n < DETOUR + 20 else 0)
+                              for n, t in enumerate(times)])
+    [(_, _, started, _, ended, _, _)] = detours(con)
+    assert (started, ended) == (day(DETOUR), day(DETOUR + 20))
+
+
+@pytest.mark.parametrize("storm_days", [1, 3, 4])
+def test_a_few_windy_days_are_no_detour(con, storm_days):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (40 if DETOUR <= n < DETOUR + storm_days else 0)
+                              for n, t in enumerate(times)])
+    assert detours(con) == []
+
+
+def test_a_route_whose_times_always_swing_widely_needs_a_bigger_jump(con):
+    draw = random.Random(7)
+    swinging = [500 + draw.gauss(0, 15) for _ in range(100)]  # 15 minutes a day, not 4
+    fly(con, "KMIA", "SBGR", [t + (25 if n >= DETOUR else 0) for n, t in enumerate(swinging)])
+    assert detours(con) == []  # 25 minutes is within its usual swing (3 spreads: ~45)
+
+
+def test_routes_cross_the_countries_under_their_great_circle(con):
+    fly(con, "KMIA", "SBGR", usual(10))
+    fly(con, "LEMD", "LPPT", usual(10, base=70))
+    store.rebuild_derived(con)
+    crossed = con.execute("SELECT origin_icao, country FROM route_crossings "
+                          "ORDER BY origin_icao, entry_km").fetchall()
+    assert crossed == [("KMIA", "US"), ("KMIA", "CU"), ("KMIA", "VE"), ("KMIA", "BR"),
+                       ("LEMD", "ES"), ("LEMD", "PT")]
+
+
+def test_countries_crossed_across_the_antimeridian():
+    # Auckland to Nadi (Fiji) crosses 180 degrees: New Zealand, then Fiji
+    [crossings] = countries_crossed([(-37.008, 174.792, -17.755, 177.443)])
+    assert [c.country for c in crossings] == ["NZ", "FJ"]
+
+
+def test_a_notice_over_a_crossed_country_is_the_detours_cause_once_known(con):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(times)])
+    issued = datetime.combine(day(DETOUR - 2), datetime.min.time(), UTC)
+    con.execute(
+        "INSERT INTO airspace_notices (notice_id, notice_key, fir, category, notam_type, "
+        "effective_start, issued, source, source_partition, first_seen_partition, run_id, "
+        "loaded_at) VALUES ('KICZ A0012/25', 'KICZ A0012/25', 'SVZM', 'advisory', 'N', ?, ?, "
+        "'test', 'p', ?, 't', now())", [issued, issued, f"{day(DETOUR - 2)}/faa"])
+    store.rebuild_derived(con)
+    causes = con.execute("SELECT cause_type, country, description "
+                         "FROM route_detour_causes_known(?)", [day(DETOUR + 4)]).fetchall()
+    assert causes[0][:2] == ("airspace_notice", "VE")
+    assert "KICZ A0012/25" in causes[0][2] and "km over VE" in causes[0][2]
+    before = con.execute("SELECT cause_type FROM route_detour_causes_known(?)",
+                         [day(DETOUR + 3)]).fetchall()
+    assert before == []  # not yet detected
+
+
+def test_exposure_counts_the_flights_over_a_country_and_those_on_a_detour(con):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(times)])
+    fly(con, "KMIA", "SVMI", usual(100, base=180), carrier="AAL")
+    store.rebuild_derived(con)
+    rows = con.execute("SELECT flight_date, flights, flights_detoured, overflights, "
+                       "overflights_detoured FROM airspace_exposure WHERE country = 'VE' "
+                       "AND flight_date IN (?, ?) ORDER BY 1", [day(DETOUR - 1), day(DETOUR)]
+                       ).fetchall()
+    assert rows == [(day(DETOUR - 1), 2, 0, 1, 0), (day(DETOUR), 2, 1, 1, 1)]
+
+
+def test_night_by_night_equals_one_rebuild(con):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if DETOUR <= n < DETOUR + 20 else 0)
+                              for n, t in enumerate(times)])
+    fly(con, "LEMD", "LPPT", [t + (30 if n >= 40 else 0) for n, t in enumerate(usual(100, 70))])
+    rebuilt = detours(con)
+    assert len(rebuilt) == 2
+    con.execute("DELETE FROM route_detours")
+    for n in range(100):  # the nights, one day each, in order
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT ?::DATE AS d",
+                    [day(n)])
+        store.derive(con)
+    nightly = con.execute("SELECT origin_icao, dest_icao, started_on, detected_on, ended_on, "
+                          "minutes_added, confidence FROM route_detours ORDER BY ALL").fetchall()
+    assert nightly == rebuilt
