@@ -38,6 +38,8 @@ class Route:
     first_flight: date | None
     last_flight: date | None
     why: str
+    detour_from: date | None = None  # from this UTC day on, each flight takes longer by
+    detour_minutes: int = 0          # this much (a way round closed or avoided airspace)
 
     @property
     def key(self) -> str:
@@ -92,6 +94,8 @@ def _parse_route(raw: dict[str, Any]) -> Route:
         first_flight=raw.get("first_flight"),
         last_flight=raw.get("last_flight"),
         why=raw["why"],
+        detour_from=raw.get("detour_from"),
+        detour_minutes=int(raw.get("detour_minutes", 0)),
     )
 
 
@@ -123,7 +127,10 @@ def _flight(route: Route, day: date, rng: random.Random, fleet: list[str]) -> di
     off_block = datetime.combine(day, route.departure, tzinfo=UTC)
     off_block += timedelta(minutes=rng.randint(-5, 30))  # departure delay
     first_seen = off_block + timedelta(minutes=rng.randint(8, 20))  # after taxi-out
-    last_seen = off_block + timedelta(minutes=route.block_minutes - rng.randint(3, 10))
+    block_minutes = route.block_minutes
+    if route.detour_from is not None and day >= route.detour_from:
+        block_minutes += route.detour_minutes
+    last_seen = off_block + timedelta(minutes=block_minutes - rng.randint(3, 10))
     icao24 = rng.choice(fleet)
     known_origin = route.origin is not None
     return {

@@ -111,12 +111,12 @@ SELECT carrier_icao, origin_icao, dest_icao, started_on, detected_on,
        1 - chance AS confidence
 FROM lasting_onsets l, detour_window w
 WHERE l.chance <= 1e-3
-  AND l.minutes_added >= greatest(20, 0.05 * l.baseline, 4 * l.spread)
+  AND l.minutes_added >= greatest(15, 0.05 * l.baseline, 4 * l.spread)
   AND l.started_on >= w.judged_from
   AND NOT EXISTS (SELECT 1 FROM lasting_onsets e
                   WHERE e.carrier_icao = l.carrier_icao AND e.origin_icao = l.origin_icao
                     AND e.dest_icao = l.dest_icao AND e.chance <= 1e-3
-                    AND e.minutes_added >= greatest(20, 0.05 * e.baseline, 4 * e.spread)
+                    AND e.minutes_added >= greatest(15, 0.05 * e.baseline, 4 * e.spread)
                     AND e.started_on BETWEEN l.started_on - 28 AND l.started_on - 1);
 
 -- Ends, for the detours still on or ended from J on: against the detour's own B and T.

@@ -25,8 +25,8 @@ GROUP BY ALL;
 --   airspace_notice  a NOTAM (advisory, prohibition, closure) over a crossed country's FIRs,
 --                    in force from 7 days after the detour began or earlier, not ended before;
 --   none_found       neither.
--- Within a kind, the longest stretch of the route over the country comes first, then the
--- nearest in time. known_on as in route_event_causes_known: an act's announced_date, else its
+-- Within a kind, what was in force when the detour began comes before what came after, then
+-- the longest stretch of the route over the country, then the nearest in time. known_on as in route_event_causes_known: an act's announced_date, else its
 -- effective_date; a notice's issue, or the night the pipeline first saw it if later.
 CREATE OR REPLACE MACRO route_detour_causes_known(d) AS TABLE
 WITH detours AS (
@@ -82,7 +82,8 @@ ranked AS (
            row_number() OVER (
                PARTITION BY carrier_icao, origin_icao, dest_icao, started_on
                ORDER BY list_position(['airspace_act', 'airspace_notice'], cause_type),
-                        km_over DESC, abs(cause_date - started_on), cause_id) AS cause_rank
+                        cause_date > started_on, km_over DESC, abs(cause_date - started_on),
+                        cause_id) AS cause_rank
     FROM known
 )
 SELECT carrier_icao, origin_icao, dest_icao, started_on, detected_on, cause_rank, cause_type,

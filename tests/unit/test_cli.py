@@ -84,9 +84,9 @@ def test_live_run_against_local_opensky(httpserver, fdp_env, monkeypatch, capsys
     for key, value in sky.env().items():
         monkeypatch.setenv(key, value)
     assert main(["run", "--date", "2025-11-20", "--sources", "opensky"]) == 0
-    assert len(sky.token_requests) == 1  # one token for all ten calls of the night
-    assert len(sky.api_requests) == 10
-    assert capsys.readouterr().out.count(" 0 rows loaded") == 5  # every day 404: no flights
+    assert len(sky.token_requests) == 1  # one token for all 14 calls of the night
+    assert len(sky.api_requests) == 14  # 7 airports, arrivals and departures
+    assert capsys.readouterr().out.count(" 0 rows loaded") == 7  # every day 404: no flights
 
 
 def test_backfill_is_resumable(replayed, capsys):

@@ -33,7 +33,8 @@ OPENSKY_FIELDS = {
     "arrivalAirportCandidatesCount",
 }
 
-# Last international flight per carrier, from ../shared/permit_actions.csv (see the scenario).
+# Last flight between Venezuela and abroad per carrier, from ../shared/permit_actions.csv (see
+# the scenario).
 LAST_INTERNATIONAL_FLIGHT = {
     "IBE": date(2025, 11, 22),
     "TAP": date(2025, 11, 21),
@@ -68,8 +69,10 @@ def _carrier(flight: dict[str, Any]) -> str | None:
 
 
 def _is_international(flight: dict[str, Any]) -> bool:
-    airports = (flight["estDepartureAirport"], flight["estArrivalAirport"])
-    return any(a is not None and not a.startswith("SV") for a in airports)
+    """Between Venezuela and abroad (not, say, Bogota-Curacao)."""
+    airports = [a for a in (flight["estDepartureAirport"], flight["estArrivalAirport"]) if a]
+    return (any(a.startswith("SV") for a in airports)
+            and any(not a.startswith("SV") for a in airports))
 
 
 def test_deterministic(scenario: Scenario, flights: list[dict[str, Any]]) -> None:
@@ -248,3 +251,15 @@ def test_scenario_airports(scenario: Scenario) -> None:
 def test_scenario_window(scenario: Scenario) -> None:
     assert (scenario.start, scenario.end) == (date(2025, 11, 10), date(2025, 12, 5))
     assert 0 < scenario.coverage < 1
+
+
+def test_detoured_routes_take_longer_from_their_day(scenario: Scenario,
+                                                     flights: list[dict[str, Any]]) -> None:
+    [route] = [r for r in scenario.routes if r.callsign == "AVA9450"]
+    airborne = {_day(f["firstSeen"]): (f["lastSeen"] - f["firstSeen"]) / 60
+                for f in flights if f["callsign"] == "AVA9450 "}
+    before = [m for d, m in airborne.items() if d < route.detour_from]
+    after = [m for d, m in airborne.items() if d >= route.detour_from]
+    assert before and after
+    assert min(after) - max(before) > route.detour_minutes - 25  # the flights' own spread
+    assert 20 < sum(after) / len(after) - sum(before) / len(before) < 30
