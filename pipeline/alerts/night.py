@@ -21,7 +21,7 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 @dataclass(frozen=True)
 class Alert:
     key: str  # names the event, the same on every run of the night (the ledger's key)
-    kind: str  # route_suspended, carrier_restricted, ..., service_shifted
+    kind: str  # route_suspended, carrier_restricted, ..., service_shifted, route_detoured
     subject: str
     text: str  # lines: the summary or status, causes or note, source links
 
@@ -51,8 +51,10 @@ def night_alerts(con: duckdb.DuckDBPyConnection, day: date, countries: tuple[str
 def headline(alerts: list[Alert], day: date) -> str:
     routes = sum(a.kind == "route_suspended" for a in alerts)
     shifts = sum(a.kind == "service_shifted" for a in alerts)
+    detours = sum(a.kind == "route_detoured" for a in alerts)
     counts = [_count(routes, "route suspension"), _count(shifts, "service shift"),
-              _count(len(alerts) - routes - shifts, "carrier status change")]
+              _count(detours, "detour"),
+              _count(len(alerts) - routes - shifts - detours, "carrier status change")]
     return (f"Flight disruption alerts of {_day(day)} (UTC): "
             + ", ".join(c for c in counts if c))
 

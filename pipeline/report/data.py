@@ -98,6 +98,17 @@ def service_shifts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame
                  countries=scope.countries)
 
 
+def route_detours(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Detours detected by the report day, of the weeks before it, with their first cause."""
+    return query(con, "route_detours", day=scope.day, plot_start=scope.plot_start,
+                 countries=scope.countries)
+
+
+def airspace_exposure(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per watched country, the week's flights crossing it and those on a detour."""
+    return query(con, "airspace_exposure", day=scope.day, countries=scope.countries)
+
+
 def route_events(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Route events detected in the window (later detections are left out)."""
     return query(con, "route_events", day=scope.day, window_start=scope.window_start,

@@ -1,5 +1,6 @@
 """The report's PNG plots (matplotlib, no pyplot): small multiples of daily flights over the
-plot window, days without data shaded, the change marked, and a map of service shifts. Saved
+plot window, days without data shaded, the change marked, and maps of the service shifts and
+the detours. Saved
 without timestamps, so the same data gives the same bytes."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from math import ceil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
@@ -191,3 +193,53 @@ def plot_shifts(shifts: pd.DataFrame, path: Path) -> Plot:
                 loc="best", fontsize=8.5, frameon=False)
     return _save(figure, path, "Map of the service shifts: each suspended route dashed, the "
                                "carrier's route from a near airport that grew solid")
+
+
+def plot_detours(detours: pd.DataFrame, path: Path) -> Plot:
+    """A map of the detoured routes: each route's great circle (where it would fly, not where
+    it flew), over the countries around them (Natural Earth), airports labelled."""
+    from pipeline.reference.boundaries import country_shapes, great_circle_points
+
+    figure = Figure(figsize=(10, 6.5))
+    figure.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08)
+    figure.text(0.01, 0.98, "Detoured routes: their great circles, which they flew round",
+                fontsize=12, fontweight="bold", va="top")
+    axes = figure.subplots()
+    airports: dict[str, tuple[float, float]] = {}
+    for detour in detours.itertuples():
+        points, _ = great_circle_points(detour.origin_lat, detour.origin_lon, detour.dest_lat,
+                                        detour.dest_lon)
+        for part in _unwrapped(points):
+            axes.plot(part[:, 0], part[:, 1], color=COLORS["event"], linewidth=1.6)
+        airports[detour.origin_icao] = (detour.origin_lon, detour.origin_lat)
+        airports[detour.dest_icao] = (detour.dest_lon, detour.dest_lat)
+    west, east = axes.get_xlim()
+    south, north = axes.get_ylim()
+    for shape in country_shapes().values():  # the land in view, behind the routes
+        x0, y0, x1, y1 = shape.bounds
+        if x1 < west - 5 or x0 > east + 5 or y1 < south - 5 or y0 > north + 5:
+            continue
+        for polygon in getattr(shape, "geoms", [shape]):
+            x, y = polygon.exterior.xy
+            axes.fill(x, y, color="#eeeeee", edgecolor="#aaaaaa", linewidth=0.5, zorder=0)
+    axes.set_xlim(west - 3, east + 3)
+    axes.set_ylim(south - 3, north + 3)
+    for code, (lon, lat) in sorted(airports.items()):
+        axes.scatter([lon], [lat], color="black", s=14, zorder=3)
+        axes.annotate(code, (lon, lat), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    axes.set_xlabel("longitude", fontsize=8.5)
+    axes.set_ylabel("latitude", fontsize=8.5)
+    axes.set_aspect("equal", adjustable="box")
+    axes.tick_params(labelsize=8)
+    axes.legend(handles=[Line2D([], [], color=COLORS["event"], label="detoured route")],
+                loc="best", fontsize=8.5, frameon=False)
+    return _save(figure, path, "Map of the detoured routes: each route's great circle over "
+                               "the countries around it")
+
+
+def _unwrapped(points: np.ndarray) -> list[np.ndarray]:
+    """A path cut where it crosses the antimeridian, so that no line spans the map."""
+    jumps = [i + 1 for i in range(len(points) - 1)
+             if abs(points[i + 1, 0] - points[i, 0]) > 180]
+    starts, ends = [0, *jumps], [*jumps, len(points)]
+    return [points[a:b] for a, b in zip(starts, ends, strict=True) if b - a > 1]

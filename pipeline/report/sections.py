@@ -1,6 +1,6 @@
 """What each part of the report says: the header (what the report stands on) and the carrier,
-route, service-shift, airspace and traffic sections, from the frames of data.py and the plots
-of plots.py."""
+route, service-shift, detour, airspace and traffic sections, from the frames of data.py and the
+plots of plots.py."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def build(con: duckdb.DuckDBPyConnection, scope: Scope, raw: RawZone, folder: Pa
         carriers_section(con, scope, days, folder),
         routes_section(con, scope, days, folder),
         shifts_section(con, scope, folder),
+        detours_section(con, scope, folder),
         notices_section(con, scope),
         traffic_section(con, scope, days, folder),
     ])
@@ -224,6 +225,43 @@ def shifts_section(con: duckdb.DuckDBPyConnection, scope: Scope, folder: Path) -
              "alerts say it a week earlier); all are in service_shifts."]
     shown = [plots.plot_shifts(shifts, folder / "shifts.png")] if len(shifts) else []
     return Section("shifts", "Where the service went", summary, [table], shown, notes)
+
+
+def detours_section(con: duckdb.DuckDBPyConnection, scope: Scope, folder: Path) -> Section:
+    detours = data.route_detours(con, scope)
+    exposure = data.airspace_exposure(con, scope)
+    summary = (f"{len(detours)} detour(s) detected by {scope.day}, begun from "
+               f"{scope.plot_start - timedelta(days=14)} on.")
+    table = Table(
+        f"Detected by {scope.day}",
+        ("Began", "Carrier", "Route", "Usual minutes", "Minutes added", "Long days",
+         "Detected", "Ended", "Crosses", "First cause"),
+        [(cells.day(t.started_on), cells.carrier(t.carrier_icao, t.carrier_name),
+          cells.route(t), cells.count(t.baseline_minutes), cells.number(t.minutes_added),
+          f"{t.long_days} of {t.judged_days}", cells.day(t.detected_on), cells.day(t.ended_on),
+          cells.text(t.countries),
+          cells.link(cells.text(t.first_cause), t.source_url))
+         for t in detours.itertuples()],
+        "No route touching or crossing a watched country flew lastingly longer in the weeks "
+        "before the report day.")
+    avoided = Table(
+        f"Exposure, the 7 days to {scope.day}",
+        ("Country", "Flights crossing it", "of which detoured", "Flying over only",
+         "of which detoured"),
+        [(e.country, cells.count(e.flights), cells.count(e.flights_detoured),
+          cells.count(e.overflights), cells.count(e.overflights_detoured))
+         for e in exposure.itertuples()],
+        "No flight loaded in those days crosses a watched country.")
+    notes = ["A detour: a route's daily median flight time (departure to arrival, or first to "
+             "last seen) at least 10 minutes, 3% and 3 spreads above its median of the 28 days "
+             "before, on 5 of its first 7 flight days, by a median of at least 15 minutes, 5% "
+             "and 4 spreads (a week of headwinds is not a detour). A cause is an airspace act "
+             "or notice in force over a country the route's great circle crosses (Natural "
+             "Earth boundaries): where the route flew is not known, only where it would have. "
+             "Exposure counts the flights of routes whose great circle crosses the country; "
+             "all are in route_detours, route_detour_causes and airspace_exposure."]
+    shown = [plots.plot_detours(detours, folder / "detours.png")] if len(detours) else []
+    return Section("detours", "Detours", summary, [table, avoided], shown, notes)
 
 
 def notices_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:

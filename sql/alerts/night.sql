@@ -10,6 +10,9 @@
 --   service_shifted            a service shift (service_shifts) in its week of judging (the 7th
 --                              to 14th day of its suspension): alert_log sends it once, the
 --                              first night the data shows it.
+--   route_detoured             a detour (route_detours) detected in the 7 days up to $day, of a
+--                              route touching or crossing a watched country, with its first
+--                              causes as known on $day: alert_log sends it once.
 -- The statuses compare restricted_carriers_asof($day) with restricted_carriers_asof($day - 1).
 -- body is what to know, sources the links; a route's event_type, evidence, confidence and
 -- dates let pipeline/alerts say how sure it is in the report's words.
@@ -88,6 +91,47 @@ shift_alerts AS (
     WHERE CAST($day AS DATE) BETWEEN h.suspended_on + 6 AND h.suspended_on + 13
       AND (list_contains($countries, a.country) OR list_contains($countries, b.country)
            OR list_contains($countries, k.country))
+),
+detour_causes AS (
+    SELECT c.carrier_icao, c.origin_icao, c.dest_icao, c.started_on,
+           string_agg(c.description, '; ' ORDER BY c.cause_rank) AS causes,
+           string_agg(format('{}: {}', c.cause_id, coalesce(p.source_url, n.source_url)),
+                      chr(10) ORDER BY c.cause_rank)
+               FILTER (WHERE coalesce(p.source_url, n.source_url) IS NOT NULL) AS sources
+    FROM route_detour_causes_known($day) c
+    LEFT JOIN permit_actions p ON p.action_id = c.cause_id AND c.cause_type = 'airspace_act'
+    LEFT JOIN notice_sources n ON n.notice_id = c.cause_id AND c.cause_type = 'airspace_notice'
+    WHERE c.cause_rank <= 3
+    GROUP BY ALL
+),
+detour_alerts AS (
+    SELECT 4 AS kind_order, 'route_detoured' AS kind,
+           concat_ws('|', 'route_detoured', t.carrier_icao, t.origin_icao, t.dest_icao,
+                     t.started_on) AS alert_key,
+           format('Route detoured: {} {}-{}, {:.0f} minutes longer from {}', t.carrier_icao,
+                  t.origin_icao, t.dest_icao, t.minutes_added,
+                  strftime(t.started_on, '%-d %b %Y')) AS subject,
+           concat_ws(chr(10),
+               format('{} {}-{} has flown {:.0f} minutes longer than its usual {:.0f} since {} '
+                      '({} of its {} flight days since then at least {:.0f} minutes longer; '
+                      'detected on {}). Its great circle crosses {}.',
+                      coalesce(n.name || ' (' || t.carrier_icao || ')', t.carrier_icao),
+                      t.origin_icao, t.dest_icao, t.minutes_added, t.baseline_minutes,
+                      strftime(t.started_on, '%-d %b %Y'), t.long_days, t.judged_days,
+                      t.threshold_minutes, strftime(t.detected_on, '%-d %b %Y'),
+                      (SELECT string_agg(x.country, ', ' ORDER BY x.entry_km)
+                       FROM route_crossings x
+                       WHERE x.origin_icao = t.origin_icao AND x.dest_icao = t.dest_icao)),
+               'Possible causes: ' || c.causes || '.') AS body,
+           'Sources:' || chr(10) || c.sources AS sources,
+           t.carrier_icao AS carrier_key, t.origin_icao || '-' || t.dest_icao AS place
+    FROM route_detours t
+    LEFT JOIN names n ON n.airline_icao = t.carrier_icao
+    LEFT JOIN detour_causes c USING (carrier_icao, origin_icao, dest_icao, started_on)
+    WHERE t.detected_on BETWEEN CAST($day AS DATE) - 7 AND CAST($day AS DATE)
+      AND EXISTS (SELECT 1 FROM route_crossings x
+                  WHERE x.origin_icao = t.origin_icao AND x.dest_icao = t.dest_icao
+                    AND list_contains($countries, x.country))
 ),
 today AS (
     SELECT coalesce(carrier_icao, carrier_name) AS carrier_key, *
@@ -174,5 +218,6 @@ status_alerts AS (
 SELECT alert_key, kind, subject, body, sources, event_type, evidence, confidence,
        last_flight_date, detected_on
 FROM (SELECT * FROM route_alerts UNION ALL BY NAME SELECT * FROM status_alerts
-      UNION ALL BY NAME SELECT * FROM shift_alerts)
+      UNION ALL BY NAME SELECT * FROM shift_alerts
+      UNION ALL BY NAME SELECT * FROM detour_alerts)
 ORDER BY kind_order, carrier_key, place, alert_key;

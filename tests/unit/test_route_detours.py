@@ -11,8 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 import airportsdata
 import pytest
 
-from pipeline import store
+from pipeline import report, store
+from pipeline.alerts import night
+from pipeline.config import Settings
+from pipeline.raw import RawZone
 from pipeline.reference.boundaries import countries_crossed
+from pipeline.watchlist import load_watchlist
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -158,3 +162,47 @@ def test_night_by_night_equals_one_rebuild(con):
     nightly = con.execute("SELECT origin_icao, dest_icao, started_on, detected_on, ended_on, "
                           "minutes_added, confidence FROM route_detours ORDER BY ALL").fetchall()
     assert nightly == rebuilt
+
+
+def test_a_detour_is_alerted_in_the_week_after_its_detection_for_a_crossed_country(con):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(times)])
+    detours(con)
+    detected = day(DETOUR + 4)
+
+    def detour_alerts(on: date, countries: tuple[str, ...]) -> list[night.Alert]:
+        return [a for a in night.night_alerts(con, on, countries) if a.kind == "route_detoured"]
+
+    [alert] = detour_alerts(detected, ("VE",))  # crossed, neither end in it
+    assert alert.key == f"route_detoured|AAL|KMIA|SBGR|{day(DETOUR)}"
+    assert alert.subject.startswith("Route detoured: AAL KMIA-SBGR, 4")
+    assert "Its great circle crosses US, CU, VE, BR." in alert.text
+    assert night.headline([alert], detected) == (
+        "Flight disruption alerts of 4 Nov 2025 (UTC): 1 detour")
+    assert detour_alerts(detected - timedelta(days=1), ("VE",)) == []  # not detected yet
+    assert detour_alerts(detected + timedelta(days=8), ("VE",)) == []  # alerted before
+    assert detour_alerts(detected, ("FR",)) == []  # not watched
+
+
+def test_the_report_shows_a_detour_once_detected_with_the_weeks_exposure(con, tmp_path):
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(times)])
+    detours(con)
+    settings = Settings.from_env({"FDP_HOME": str(tmp_path)})
+    store.publish(con, settings)
+
+    def shown(on: date) -> tuple[list[tuple], list[tuple]]:
+        scope = report.Scope(on, load_watchlist(None))  # the default watchlist: VE among
+        with store.connect_published(settings) as published:
+            built = report.build(published, scope, RawZone(settings.raw_dir), tmp_path)
+        [section] = [s for s in built.sections if s.anchor == "detours"]
+        detoured, exposure = section.tables
+        assert [p.file for p in section.plots] == (["detours.png"] if detoured.rows else [])
+        return detoured.rows, exposure.rows
+
+    [row], exposure = shown(day(DETOUR + 4))
+    assert row[:3] == (str(day(DETOUR)), "AAL", "KMIA → SBGR")
+    assert row[5:9] == ("7 of 7", str(day(DETOUR + 4)), "", "US, CU, VE, BR")
+    assert row[9] == "no airspace act or notice in force over a country the route crosses"
+    assert ("VE", "7", "5", "7", "5") in exposure  # a flight a day, detoured from day 60
+    assert shown(day(DETOUR + 3))[0] == []  # not detected yet
