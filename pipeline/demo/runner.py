@@ -22,7 +22,8 @@ from pipeline.sources.base import FetchContext
 from pipeline.watchlist import load_watchlist
 
 MAX_COLUMN_WIDTH = 60  # a long cell (a notice's text, a note) is cut, as in docs/queries.md
-WHOLE_LINES = {"queries/why_routes_stopped.sql"}  # one sentence a row: never cut
+# one sentence a row: never cut
+WHOLE_LINES = {"queries/why_routes_stopped.sql", "queries/detours_round_venezuela.sql"}
 SUMMARY_QUERIES = (
     ("Flights per UTC day", "queries/flights_per_day.sql"),
     ("Last day each airline flew to/from Venezuela", "queries/last_flight_per_carrier.sql"),
@@ -32,6 +33,9 @@ SUMMARY_QUERIES = (
     ("Airspace notices in force on 25 Nov 2025", "queries/airspace_notices_on_day.sql"),
     ("Route events to and from Venezuela", "queries/route_suspensions.sql"),
     ("Why those routes stopped, as known on 5 Dec 2025", "queries/why_routes_stopped.sql"),
+    ("Where the service went", "queries/where_the_service_went.sql"),
+    ("Routes that went round Venezuela, as known on 5 Dec 2025",
+     "queries/detours_round_venezuela.sql"),
 )
 
 
