@@ -8,6 +8,7 @@ over each. Sampling, not a line intersection, keeps paths across the antimeridia
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -15,14 +16,16 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from pipeline.reference.countries import code_aliases
 
 TOPOLOGY = Path(__file__).with_name("world_atlas") / "countries-50m.json"
 EARTH_RADIUS_KM = 6371.0
-SAMPLE_KM = 10.0  # a country narrower than this along the path can be missed
+SAMPLE_KM = 20.0  # a country narrower than this along the path can be missed
 TILE_DEGREES = 2.0
+BATCH_POINTS = 1_000_000  # about 100 MB of arrays at a time
 # Natural Earth units without an ISO numeric code that hold airports: their ISO alpha-2
 # (Kosovo's user-assigned XK, as ICAO and IATA use it); the rest (Indian Ocean Ter.,
 # Siachen Glacier) are left out.
@@ -75,74 +78,126 @@ def country_shapes() -> dict[str, shapely.Geometry]:
 
 
 @cache
-def _index() -> tuple[list[str], shapely.STRtree]:
-    """The countries cut into TILE_DEGREES squares: a point is tested against a small piece,
-    not a coastline of thousands of vertices (35 times faster on a world of routes)."""
-    codes, pieces = [], []
-    for code, shape in sorted(country_shapes().items()):
+def _codes() -> list[str]:
+    return sorted(country_shapes())
+
+
+@cache
+def _tiles() -> dict[tuple[int, int], list[tuple[int, shapely.Geometry]]]:
+    """The countries cut into TILE_DEGREES squares, keyed by square: a point is tested only
+    against the few pieces of its own square, not against coastlines of thousands of vertices
+    (a world of routes in seconds, not minutes)."""
+    tiles: dict[tuple[int, int], list[tuple[int, shapely.Geometry]]] = {}
+    shapes = country_shapes()
+    for country, code in enumerate(_codes()):
+        shape = shapes[code]
         west, south, east, north = shape.bounds
-        for x in np.arange(math.floor(west / TILE_DEGREES) * TILE_DEGREES, east, TILE_DEGREES):
-            column = shapely.clip_by_rect(shape, x, south, x + TILE_DEGREES, north)
-            if column.is_empty:
+        for column in range(math.floor(west / TILE_DEGREES), math.ceil(east / TILE_DEGREES)):
+            x = column * TILE_DEGREES
+            strip = shapely.clip_by_rect(shape, x, south, x + TILE_DEGREES, north)
+            if strip.is_empty:
                 continue
-            for y in np.arange(math.floor(south / TILE_DEGREES) * TILE_DEGREES, north,
-                               TILE_DEGREES):
-                piece = shapely.clip_by_rect(column, x, y, x + TILE_DEGREES, y + TILE_DEGREES)
+            for row in range(math.floor(south / TILE_DEGREES), math.ceil(north / TILE_DEGREES)):
+                y = row * TILE_DEGREES
+                piece = shapely.clip_by_rect(strip, x, y, x + TILE_DEGREES, y + TILE_DEGREES)
                 if not piece.is_empty:
-                    codes.append(code)
-                    pieces.append(piece)
-    return codes, shapely.STRtree(pieces)
+                    shapely.prepare(piece)
+                    tiles.setdefault((column, row), []).append((country, piece))
+    return tiles
 
 
-def _unit(lat: float, lon: float) -> np.ndarray:
-    phi, lam = math.radians(lat), math.radians(lon)
-    return np.array([math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam),
-                     math.sin(phi)])
+def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(lats), np.radians(lons)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def _lengths(ends: np.ndarray) -> np.ndarray:
+    """Great circles' lengths in km (rows: lat1, lon1, lat2, lon2), on a sphere of the Earth's
+    mean radius."""
+    a, b = _unit_vectors(ends[:, 0], ends[:, 1]), _unit_vectors(ends[:, 2], ends[:, 3])
+    return np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1, 1)) * EARTH_RADIUS_KM
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The great circle's length, on a sphere of the Earth's mean radius."""
-    cosine = float(_unit(lat1, lon1) @ _unit(lat2, lon2))
-    return round(math.acos(max(-1.0, min(1.0, cosine))) * EARTH_RADIUS_KM, 1)
+    """The great circle's length."""
+    return round(float(_lengths(np.array([[lat1, lon1, lat2, lon2]]))[0]), 1)
 
 
 def great_circle_points(lat1: float, lon1: float, lat2: float, lon2: float,
                         spacing_km: float = SAMPLE_KM) -> tuple[np.ndarray, float]:
     """Points (lon, lat) every spacing_km or less along the great circle, both ends included,
     and the path's length in km."""
-    a, b = _unit(lat1, lon1), _unit(lat2, lon2)
-    angle = math.acos(max(-1.0, min(1.0, float(a @ b))))
-    length_km = angle * EARTH_RADIUS_KM
-    steps = max(1, math.ceil(length_km / spacing_km))
-    t = np.linspace(0.0, 1.0, steps + 1)[:, None]
-    if angle < 1e-9:
-        vectors = np.repeat(a[None, :], len(t), axis=0)
-    else:  # spherical interpolation
-        vectors = (np.sin((1 - t) * angle) * a + np.sin(t * angle) * b) / math.sin(angle)
+    points, _, _, lengths = _sample([(lat1, lon1, lat2, lon2)], spacing_km)
+    return points, float(lengths[0])
+
+
+def _sample(paths: list[tuple[float, float, float, float]], spacing_km: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All paths' sample points (lon, lat) in one array, by spherical interpolation, with
+    each point's path and position along it, and each path's length in km."""
+    ends = np.asarray(paths, dtype=float).reshape(-1, 4)
+    a, b = _unit_vectors(ends[:, 0], ends[:, 1]), _unit_vectors(ends[:, 2], ends[:, 3])
+    angles = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1, 1))
+    lengths = angles * EARTH_RADIUS_KM
+    steps = np.maximum(1, np.ceil(lengths / spacing_km)).astype(int)
+    owner = np.repeat(np.arange(len(ends)), steps + 1)
+    position = np.arange(len(owner)) - np.repeat(np.cumsum(steps + 1) - (steps + 1), steps + 1)
+    t = position / steps[owner]
+    angle = angles[owner]
+    apart = angle > 1e-9
+    sine = np.where(apart, np.sin(angle), 1.0)
+    # slerp's weights; a path of no length (the same point twice) takes the linear limit
+    from_a = np.where(apart, np.sin((1 - t) * angle) / sine, 1 - t)
+    from_b = np.where(apart, np.sin(t * angle) / sine, t)
+    vectors = from_a[:, None] * a[owner] + from_b[:, None] * b[owner]
     lats = np.degrees(np.arcsin(np.clip(vectors[:, 2], -1, 1)))
     lons = np.degrees(np.arctan2(vectors[:, 1], vectors[:, 0]))
-    return np.column_stack([lons, lats]), length_km
+    return np.column_stack([lons, lats]), owner, position, lengths
 
 
 def countries_crossed(paths: list[tuple[float, float, float, float]]) -> list[list[Crossing]]:
     """For each great circle (lat1, lon1, lat2, lon2), the countries it passes over, in the
-    order it enters them, ends included. All paths' samples are tested in one query."""
-    sampled = [great_circle_points(*path) for path in paths]
-    if not sampled:
+    order it enters them, ends included. Paths go in batches of about BATCH_POINTS samples,
+    so memory stays small whatever the number of routes."""
+    if not paths:
         return []
-    owner = np.repeat(np.arange(len(sampled)), [len(points) for points, _ in sampled])
-    position = np.concatenate([np.arange(len(points)) for points, _ in sampled])
-    codes, tree = _index()
-    sample, piece = tree.query(shapely.points(np.concatenate([p for p, _ in sampled])),
-                               predicate="intersects")
-    found: list[dict[str, set[int]]] = [{} for _ in sampled]
-    for at, index in zip(sample.tolist(), piece.tolist(), strict=True):
-        found[owner[at]].setdefault(codes[index], set()).add(int(position[at]))
-    result = []
-    for (points, length_km), countries in zip(sampled, found, strict=True):
-        spacing = length_km / max(1, len(points) - 1)
-        crossings = [Crossing(code, round(min(held) * spacing, 1),
-                              round(len(held) * spacing, 1))
-                     for code, held in countries.items()]
-        result.append(sorted(crossings, key=lambda c: (c.entry_km, c.country)))
-    return result
+    ends = np.asarray(paths, dtype=float).reshape(-1, 4)
+    samples = _lengths(ends) / SAMPLE_KM + 2
+    batch = (np.cumsum(samples) // BATCH_POINTS).astype(int)
+    cuts = [0, *np.flatnonzero(np.diff(batch)) + 1, len(paths)]
+    return [crossed for begin, end in itertools.pairwise(cuts)
+            for crossed in _crossed(paths[begin:end])]
+
+
+def _crossed(paths: list[tuple[float, float, float, float]]) -> list[list[Crossing]]:
+    points, owner, position, lengths = _sample(paths, SAMPLE_KM)
+    columns = np.floor(points[:, 0] / TILE_DEGREES).astype(int)
+    rows = np.floor(points[:, 1] / TILE_DEGREES).astype(int)
+    order = np.lexsort((rows, columns))
+    keys = np.column_stack([columns[order], rows[order]])
+    starts = np.flatnonzero(np.r_[True, np.any(keys[1:] != keys[:-1], axis=1)])
+    hits_at, hits_country = [], []
+    tiles = _tiles()
+    for begin, end in zip(starts, np.r_[starts[1:], len(order)], strict=True):
+        pieces = tiles.get((int(keys[begin, 0]), int(keys[begin, 1])))
+        if not pieces:
+            continue  # open sea
+        at = order[begin:end]
+        for country, piece in pieces:
+            inside = at[shapely.intersects_xy(piece, points[at, 0], points[at, 1])]
+            hits_at.append(inside)
+            hits_country.append(np.full(len(inside), country))
+    if not hits_at:
+        return [[] for _ in paths]
+    hit = np.concatenate(hits_at)
+    found = pd.DataFrame({"path": owner[hit], "country": np.concatenate(hits_country),
+                          "position": position[hit]})
+    per_country = found.groupby(["path", "country"])["position"].agg(["min", "count"])
+    spacing = lengths / np.maximum(1, np.bincount(owner, minlength=len(paths)) - 1)
+    codes = _codes()
+    result: list[list[Crossing]] = [[] for _ in paths]
+    for (path, country), first, held in zip(per_country.index, per_country["min"],
+                                            per_country["count"], strict=True):
+        result[path].append(Crossing(codes[country], round(float(first * spacing[path]), 1),
+                                     round(float(held * spacing[path]), 1)))
+    return [sorted(crossings, key=lambda c: (c.entry_km, c.country)) for crossings in result]

@@ -21,6 +21,9 @@ DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_
 # A rebuild derives the history this many days at a time, in date order, as nights do: the
 # same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
 REBUILD_CHUNK_DAYS = 28
+# the airport pairs flown on the days a load touched
+TOUCHED_PAIRS = """SELECT origin_icao, dest_icao FROM counted_flights
+                   WHERE flight_date IN (SELECT d FROM touched_dates)"""
 log = logging.getLogger(__name__)
 
 
@@ -35,30 +38,40 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(path.read_text(encoding="utf-8"))
 
 
-def add_route_crossings(con: duckdb.DuckDBPyConnection) -> None:
-    """The countries crossed by the great circle of each airport pair flown on a touched day
-    and not yet in route_crossings (pipeline/reference/boundaries.py)."""
-    pairs = con.execute("""
-        SELECT DISTINCT f.origin_icao, f.dest_icao, o.lat, o.lon, d.lat, d.lon
-        FROM counted_flights f
+def add_route_crossings(con: duckdb.DuckDBPyConnection, pairs_sql: str = TOUCHED_PAIRS
+                        ) -> None:
+    """The countries crossed by the great circle of each airport pair of pairs_sql (columns
+    origin_icao, dest_icao; by default those flown on a touched day) not yet in
+    route_crossings (pipeline/reference/boundaries.py). The two airports' own countries are
+    always among them, even where the coastline drawn at 1:50m leaves an airport at sea."""
+    pairs = con.execute(f"""
+        WITH flown AS ({pairs_sql})
+        SELECT DISTINCT f.origin_icao, f.dest_icao, o.country, d.country,
+               o.lat, o.lon, d.lat, d.lon
+        FROM flown f
         JOIN airports o ON o.airport_icao = f.origin_icao
         JOIN airports d ON d.airport_icao = f.dest_icao
-        WHERE f.flight_date IN (SELECT d FROM touched_dates)
-          AND NOT EXISTS (SELECT 1 FROM route_crossings c
+        WHERE NOT EXISTS (SELECT 1 FROM route_crossings c
                           WHERE c.origin_icao = f.origin_icao AND c.dest_icao = f.dest_icao)
         ORDER BY 1, 2
     """).fetchall()
     if not pairs:
         return
-    from pipeline.reference.boundaries import countries_crossed, great_circle_km
+    from pipeline.reference.boundaries import Crossing, countries_crossed, great_circle_km
 
-    rows = [(origin, dest, c.country, c.entry_km, c.km_over, great_circle_km(*path))
-            for (origin, dest, *path), crossings
-            in zip(pairs, countries_crossed([tuple(p[2:]) for p in pairs]), strict=True)
-            for c in crossings]
-    crossed = pd.DataFrame(rows, columns=["origin_icao", "dest_icao", "country", "entry_km",
-                                          "km_over", "route_km"])
-    con.register("crossed", crossed)
+    rows = []
+    paths = [tuple(pair[4:]) for pair in pairs]
+    for (origin, dest, *ends), path, crossed in zip(pairs, paths, countries_crossed(paths),
+                                                     strict=True):
+        route_km = great_circle_km(*path)
+        found = {c.country for c in crossed}
+        ends_missing = [Crossing(country, at, 0.0)
+                        for country, at in zip(ends[:2], (0.0, route_km), strict=True)
+                        if country is not None and country not in found]
+        rows += [(origin, dest, c.country, c.entry_km, c.km_over, route_km)
+                 for c in [*crossed, *ends_missing]]
+    con.register("crossed", pd.DataFrame(rows, columns=[
+        "origin_icao", "dest_icao", "country", "entry_km", "km_over", "route_km"]))
     try:
         con.execute("INSERT INTO route_crossings BY NAME SELECT * FROM crossed")
     finally:

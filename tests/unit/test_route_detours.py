@@ -105,15 +105,16 @@ def test_routes_cross_the_countries_under_their_great_circle(con):
     fly(con, "LEMD", "LPPT", usual(10, base=70))
     store.rebuild_derived(con)
     crossed = con.execute("SELECT origin_icao, country FROM route_crossings "
-                          "ORDER BY origin_icao, entry_km").fetchall()
+                          "ORDER BY origin_icao, entry_km, country").fetchall()
     assert crossed == [("KMIA", "US"), ("KMIA", "CU"), ("KMIA", "VE"), ("KMIA", "BR"),
                        ("LEMD", "ES"), ("LEMD", "PT")]
 
 
 def test_countries_crossed_across_the_antimeridian():
-    # Auckland to Nadi (Fiji) crosses 180 degrees: New Zealand, then Fiji
-    [crossings] = countries_crossed([(-37.008, 174.792, -17.755, 177.443)])
-    assert [c.country for c in crossings] == ["NZ", "FJ"]
+    # Nadi (Fiji, 177E) to Pago Pago (American Samoa, 171W) crosses 180 degrees
+    [crossings] = countries_crossed([(-17.755, 177.443, -14.332, -170.712)])
+    assert [c.country for c in crossings] == ["FJ", "AS"]
+    assert 1300 < crossings[1].entry_km < 1340  # Pago Pago is 1,341 km from Nadi
 
 
 def test_a_notice_over_a_crossed_country_is_the_detours_cause_once_known(con):
@@ -206,3 +207,15 @@ def test_the_report_shows_a_detour_once_detected_with_the_weeks_exposure(con, tm
     assert row[9] == "no airspace act or notice in force over a country the route crosses"
     assert ("VE", "7", "5", "7", "5") in exposure  # a flight a day, detoured from day 60
     assert shown(day(DETOUR + 3))[0] == []  # not detected yet
+
+
+def test_an_airport_the_coastline_leaves_at_sea_still_counts_for_its_country(con):
+    con.execute("INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
+                "run_id, loaded_at) VALUES ('NZAA', 'Auckland', 'NZ', -37.008, 174.792, 'p', "
+                "'t', now()), ('NFFN', 'Nadi', 'FJ', -17.755, 177.443, 'p', 't', now())")
+    fly(con, "NZAA", "NFFN", usual(3, base=180), carrier="ANZ")
+    store.rebuild_derived(con)
+    crossed = con.execute("SELECT country, entry_km, km_over FROM route_crossings "
+                          "ORDER BY entry_km").fetchall()
+    assert crossed[0] == ("NZ", 0.0, 0.0)  # Auckland's point is just off the 1:50m coast
+    assert [c[0] for c in crossed] == ["NZ", "FJ"]
