@@ -64,12 +64,12 @@ def add_route_crossings(con: duckdb.DuckDBPyConnection, pairs_sql: str = TOUCHED
     for (origin, dest, *ends), path, crossed in zip(pairs, paths, countries_crossed(paths),
                                                      strict=True):
         route_km = great_circle_km(*path)
-        found = {c.country for c in crossed}
-        ends_missing = [Crossing(country, at, 0.0)
-                        for country, at in zip(ends[:2], (0.0, route_km), strict=True)
-                        if country is not None and country not in found]
+        countries = {c.country: c for c in crossed}
+        for country, at in zip(ends[:2], (0.0, route_km), strict=True):
+            if country is not None and country not in countries:
+                countries[country] = Crossing(country, at, 0.0)
         rows += [(origin, dest, c.country, c.entry_km, c.km_over, route_km)
-                 for c in [*crossed, *ends_missing]]
+                 for c in countries.values()]
     con.register("crossed", pd.DataFrame(rows, columns=[
         "origin_icao", "dest_icao", "country", "entry_km", "km_over", "route_km"]))
     try:

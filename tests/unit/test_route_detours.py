@@ -219,3 +219,16 @@ def test_an_airport_the_coastline_leaves_at_sea_still_counts_for_its_country(con
                           "ORDER BY entry_km").fetchall()
     assert crossed[0] == ("NZ", 0.0, 0.0)  # Auckland's point is just off the 1:50m coast
     assert [c[0] for c in crossed] == ["NZ", "FJ"]
+
+
+def test_a_route_between_two_atolls_the_map_leaves_out_counts_its_country_once(con):
+    known = airportsdata.load("ICAO")
+    con.executemany(  # two Tuamotu atolls, too small for 1:50m boundaries
+        "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
+        "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
+        [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
+         for a in ("NTGW", "NTKF")])
+    fly(con, "NTGW", "NTKF", usual(3, base=90), carrier="VTA")
+    store.rebuild_derived(con)
+    assert con.execute("SELECT country, entry_km FROM route_crossings").fetchall() == [
+        ("PF", 0.0)]
