@@ -6,10 +6,10 @@ Two copies (slots) beside the published file take turns: `published/.fdp.duckdb.
 up to date, then links it over the published name: readers that have the old file open keep
 reading it, new readers get the new one, and none can see a half-written file. Bringing a slot
 up to date replaces, in one transaction, the days of the by-day tables written since it was
-last published (fdp_publish.changes, migration 019) and copies whole each other table whose
-contents differ. A slot that is missing, of another schema, too far behind, locked by a reader
-that kept it open for two nights, or that ends with other row counts than the database, is
-copied whole instead."""
+last published (fdp_publish.changes, migration 019), adds to the growing tables the rows it
+lacks, and copies whole each other table whose contents differ. A slot that is missing, of
+another schema, too far behind, locked by a reader that kept it open for two nights, or that
+ends with other row counts than the database, is copied whole instead."""
 
 from __future__ import annotations
 
@@ -29,10 +29,13 @@ from pipeline.errors import PipelineError
 from pipeline.store.checks import check
 from pipeline.store.db import sql_file
 
-# The tables whose rows are written whole days at a time (each has flight_date); every other
-# table of the database is small and copied whole at every publish.
+# The tables whose rows are written whole days at a time (each has flight_date); the other
+# tables are small or growing (below), and copied whole when their contents differ.
 BY_DAY = ("flights", "flight_copies", "flight_duplicates", "route_daily", "country_daily",
           "carrier_country_days", "airport_traffic_daily")
+# Tables that between rebuilds only gain rows, never change one: brought up to date by adding
+# the rows whose key the slot lacks (a rebuild records the whole table, which is copied).
+GROWING = {"route_crossings": ("origin_icao", "dest_icao", "country")}
 SLOTS = ("a", "b")
 SLOT = "fdp_publish_slot"  # the slot's name while the writer has it attached
 log = logging.getLogger(__name__)
@@ -174,6 +177,8 @@ def _catch_up(con: duckdb.DuckDBPyConnection, held: Version, now: Version) -> No
         for table in _tables(con):
             if table in BY_DAY:
                 _replace_days(con, table)
+            elif table in GROWING and not _rewritten(con, table):
+                _add_missing(con, table, GROWING[table])
             elif _contents_differ(con, table):
                 con.execute(f'DELETE FROM {SLOT}."{table}"')
                 con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"')
@@ -187,13 +192,23 @@ def _catch_up(con: duckdb.DuckDBPyConnection, held: Version, now: Version) -> No
 
 
 def _replace_days(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    whole = con.execute("SELECT count(*) FROM publish_days WHERE table_name = ? AND "
-                        "flight_date IS NULL", [table]).fetchall()[0][0]
-    days = ("" if whole else
+    days = ("" if _rewritten(con, table) else
             f" WHERE flight_date IN (SELECT flight_date FROM publish_days "
             f"WHERE table_name = '{table}')")
     con.execute(f'DELETE FROM {SLOT}."{table}"{days}')
     con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"{days}')
+
+
+def _rewritten(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a change since the slot's version rewrote the whole table (a rebuild)."""
+    return bool(con.execute("SELECT count(*) FROM publish_days WHERE table_name = ? AND "
+                            "flight_date IS NULL", [table]).fetchall()[0][0])
+
+
+def _add_missing(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:
+    same_key = " AND ".join(f"s.{column} = w.{column}" for column in key)
+    con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}" w '
+                f'WHERE NOT EXISTS (SELECT 1 FROM {SLOT}."{table}" s WHERE {same_key})')
 
 
 def _contents_differ(con: duckdb.DuckDBPyConnection, table: str) -> bool:

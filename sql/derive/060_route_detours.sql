@@ -3,8 +3,9 @@
 -- Each route-day with timed flights has a median flight time m (route_daily). Its baseline B
 -- is the median of m over the route's flight days in the 28 days before (at least 10 of them),
 -- its spread S the interquartile range of those days / 1.349 (a standard deviation that one
--- stormy day does not move), and its threshold T = max(10 minutes, 3% of B, 3 S): winds and
--- holding move a route's daily time by a few S, a detour around a country by more.
+-- stormy day does not move): route_daily's flight_minutes_baseline and flight_minutes_spread.
+-- Its threshold T = max(10 minutes, 3% of B, 3 S) (detour_threshold, sql/views/070): winds
+-- and holding move a route's daily time by a few S, a detour around a country by more.
 -- A day is long when m - B >= T. The rules (round numbers, none fitted to a data set):
 --   onset    a long day after a flight day that was not long (or after none in 28 days)
 --   lasting  of the route's first 7 flight days from the onset (within 14 days), at least 5
@@ -18,54 +19,78 @@
 -- judged days; confidence 1 - that chance. The detour ends (ended_on) on the first flight day
 -- after detected_on that, with the route's next 2 flight days (within 14 days), is not long.
 --
--- Incremental: a detour starting on d depends on the route's days d - 56 to d + 13 (its own
--- baseline and judged days, and those of an onset up to 28 days before that can make it the
--- same detour), its end on at most 14 days after the end. So a night judges again the
+-- Incremental: a day's B and S depend on the 28 days before it, so the days from the first
+-- touched day to 28 days after the last get theirs anew (a night: its own day; a late day
+-- also the 28 after it). A detour starting on d depends on the route's days d - 56 to d + 13
+-- (its own baseline and judged days, and those of an onset up to 28 days before that can make
+-- it the same detour), its end on at most 14 days after the end. So a night judges again the
 -- detours from J = the first touched day - 13 on, and the ends of those still on or ended
 -- from J on, reading the routes' days from J - 56 (and an open detour's own days): weeks of
--- route_daily, never the history. Once a detour's days are all loaded it is not judged again,
+-- route_daily with their stored baselines, never the history, and no window over them. Once a detour's days are all loaded it is not judged again,
 -- so night by night equals one rebuild.
 
 CREATE OR REPLACE TEMP TABLE detour_window AS
-SELECT min(d) - 13 AS judged_from FROM touched_dates;
+SELECT min(d) - 13 AS judged_from, min(d) AS refresh_from, max(d) + 28 AS refresh_to
+FROM touched_dates;
 
-CREATE OR REPLACE TEMP TABLE timed_days AS
+-- Each route-day's baseline and spread are kept in route_daily: the days whose 28 days before
+-- hold a touched day get them anew (a night: its own day), so no night recomputes a window.
+CREATE OR REPLACE TEMP TABLE refreshed_baselines AS
 SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
-       r.median_flight_minutes AS minutes
+       count(h.flight_date) AS baseline_days,
+       median(h.median_flight_minutes) AS baseline,
+       (quantile_cont(h.median_flight_minutes, 0.75)
+        - quantile_cont(h.median_flight_minutes, 0.25)) / 1.349 AS spread
+FROM route_daily r
+CROSS JOIN detour_window w
+LEFT JOIN route_daily h
+  ON h.carrier_icao = r.carrier_icao AND h.origin_icao = r.origin_icao
+ AND h.dest_icao = r.dest_icao AND h.timed_flights > 0
+ AND h.flight_date BETWEEN r.flight_date - 28 AND r.flight_date - 1
+ AND h.flight_date >= w.refresh_from - 28
+WHERE r.timed_flights > 0 AND r.flight_date BETWEEN w.refresh_from AND w.refresh_to
+GROUP BY ALL;
+
+UPDATE route_daily r
+SET flight_minutes_baseline = CASE WHEN b.baseline_days >= 10 THEN b.baseline END,
+    flight_minutes_spread = CASE WHEN b.baseline_days >= 10 THEN b.spread END
+FROM refreshed_baselines b
+WHERE r.carrier_icao = b.carrier_icao AND r.origin_icao = b.origin_icao
+  AND r.dest_icao = b.dest_icao AND r.flight_date = b.flight_date;
+INSERT INTO written_days SELECT DISTINCT 'route_daily', flight_date FROM refreshed_baselines;
+
+CREATE OR REPLACE TEMP VIEW timed_days AS  -- read by the joins below, for few routes
+SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
+       r.median_flight_minutes AS minutes, r.flight_minutes_baseline AS baseline,
+       r.flight_minutes_spread AS spread,
+       detour_threshold(r.flight_minutes_baseline, r.flight_minutes_spread) AS threshold,
+       coalesce(r.median_flight_minutes - r.flight_minutes_baseline
+                >= detour_threshold(r.flight_minutes_baseline, r.flight_minutes_spread), false)
+           AS long
 FROM route_daily r, detour_window w
 WHERE r.timed_flights > 0 AND r.flight_date >= w.judged_from - 56;
 
-CREATE OR REPLACE TEMP TABLE timed_baselines AS
-WITH windows AS (
-    SELECT *,
-           count(*) OVER last_28 AS baseline_days,
-           median(minutes) OVER last_28 AS baseline,
-           (quantile_cont(minutes, 0.75) OVER last_28
-            - quantile_cont(minutes, 0.25) OVER last_28) / 1.349 AS spread,
-           lag(flight_date) OVER route AS previous_day
-    FROM timed_days
-    WINDOW route AS (PARTITION BY carrier_icao, origin_icao, dest_icao ORDER BY flight_date),
-           last_28 AS (route RANGE BETWEEN INTERVAL 28 DAYS PRECEDING
-                                       AND INTERVAL 1 DAY PRECEDING)
-)
-SELECT *, greatest(10, 0.03 * baseline, 3 * spread) AS threshold
-FROM windows;
-
+-- onsets: long days whose route's previous flight day (within 28 days) was not long
 CREATE OR REPLACE TEMP TABLE detour_onsets AS
-WITH flagged AS (
-    SELECT *,
-           baseline_days >= 10 AND minutes - baseline >= threshold AS long,
-           lag(baseline_days >= 10 AND minutes - baseline >= threshold) OVER (
-               PARTITION BY carrier_icao, origin_icao, dest_icao ORDER BY flight_date)
-               AS previous_long
-    FROM timed_baselines
+WITH long_days AS (
+    SELECT t.* FROM timed_days t, detour_window w
+    WHERE t.long AND t.flight_date >= w.judged_from - 28
+),
+previous AS (  -- looked up for the long days only: a join, not a sort of every route-day
+    SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.flight_date,
+           arg_max(p.long, p.flight_date) AS previous_long
+    FROM long_days d
+    JOIN timed_days p
+      ON p.carrier_icao = d.carrier_icao AND p.origin_icao = d.origin_icao
+     AND p.dest_icao = d.dest_icao
+     AND p.flight_date BETWEEN d.flight_date - 28 AND d.flight_date - 1
+    GROUP BY ALL
 )
-SELECT f.carrier_icao, f.origin_icao, f.dest_icao, f.flight_date AS started_on,
-       f.baseline, f.spread, f.threshold
-FROM flagged f, detour_window w
-WHERE f.flight_date >= w.judged_from - 28
-  AND f.long
-  AND (f.previous_long IS NOT TRUE OR f.previous_day < f.flight_date - 28);
+SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.flight_date AS started_on, d.baseline,
+       d.spread, d.threshold
+FROM long_days d
+LEFT JOIN previous p USING (carrier_icao, origin_icao, dest_icao, flight_date)
+WHERE p.previous_long IS NOT TRUE;
 
 CREATE OR REPLACE TEMP TABLE lasting_onsets AS
 WITH judged AS (  -- the first 7 flight days from the onset, within 14 days

@@ -4,6 +4,10 @@
 -- says the rules).
 ALTER TABLE route_daily ADD COLUMN timed_flights INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE route_daily ADD COLUMN median_flight_minutes DOUBLE;  -- NULL: no timed flight
+-- the median and spread of median_flight_minutes over the route's 28 days before (NULL: no
+-- timed flight, or fewer than 10 such days), kept by sql/derive/060
+ALTER TABLE route_daily ADD COLUMN flight_minutes_baseline DOUBLE;
+ALTER TABLE route_daily ADD COLUMN flight_minutes_spread DOUBLE;
 
 CREATE TABLE route_crossings (
     origin_icao VARCHAR NOT NULL,

@@ -1,6 +1,11 @@
 -- Detours: flight times against their own baseline (sql/derive/060), where the routes fly
 -- over, and what was in force there.
 
+-- How much longer than its baseline a route-day must be to count as long (sql/derive/060):
+-- 10 minutes, 3% of the baseline and 3 spreads, whichever is most. NULL without a baseline.
+CREATE OR REPLACE MACRO detour_threshold(baseline, spread) AS
+    greatest(10, 0.03 * baseline, 3 * spread);
+
 -- The chance of at least k successes in n independent trials of chance p (n small).
 CREATE OR REPLACE MACRO binomial_tail(n, k, p) AS
     list_sum([factorial(CAST(n AS INTEGER))

@@ -8,6 +8,7 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
+import airportsdata
 import duckdb
 import pytest
 from test_store import fixture_frame, stage
@@ -137,6 +138,40 @@ def test_night_after_night_the_published_copy_equals_the_database(settings, tmp_
         assert only_published_files(settings)
     how = [m.split("(")[1].split(",")[0] for m in caplog.messages if m.startswith("published")]
     assert how == ["copied whole"] * 2 + ["updated in place"] * 3
+
+
+def test_a_growing_table_gets_the_rows_it_lacks_and_a_rebuilt_one_is_copied(settings, tmp_path,
+                                                                          caplog):
+    """route_crossings only grows between rebuilds: a night adds the new airport pairs'
+    countries, a rebuild rewrites it. Either way the published copy equals the database."""
+    known = airportsdata.load("ICAO")
+    frame = fixture_frame()
+    with store.connect(settings.duckdb_path) as con:
+        con.executemany(
+            "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
+            "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
+            [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
+             for a in ("LTFM", "SVMI", "LEMD", "SVMC", "SBGR", "SVVA", "SKBO")])
+    caplog.set_level(logging.INFO, logger="pipeline.store.publish")
+    new_pair = later(frame, 2).assign(origin_icao="SKBO")  # Bogota: pairs not flown before
+    steps = [
+        lambda con: store.load_partitions(con, [stage(tmp_path, frame, "2025-11-20/SVMI")], "1"),
+        lambda con: store.load_partitions(
+            con, [stage(tmp_path, later(frame, 1), "2025-11-21/SVMI")], "2"),
+        lambda con: store.load_partitions(
+            con, [stage(tmp_path, new_pair, "2025-11-22/SVMI")], "3"),
+        lambda con: store.rebuild_derived(con),
+    ]
+    crossings = []
+    for step in steps:
+        with store.connect(settings.duckdb_path) as con:
+            step(con)
+            store.publish(con, settings)
+            crossings.append(con.execute("SELECT count(*) FROM route_crossings").fetchall()[0])
+        assert tables(settings.published_path) == tables(settings.duckdb_path)
+    assert crossings[1] < crossings[2] == crossings[3]  # Bogota's pairs came on the third night
+    how = [m.split("(")[1].split(",")[0] for m in caplog.messages if m.startswith("published")]
+    assert how == ["copied whole"] * 2 + ["updated in place"] * 2
 
 
 def test_a_slot_a_reader_kept_open_two_nights_is_copied_anew(settings, tmp_path):

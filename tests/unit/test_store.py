@@ -63,6 +63,8 @@ def test_migration_018_keeps_the_rows_and_constraints_of_the_tables_it_unindexes
         con.execute("DELETE FROM schema_migrations WHERE version IN (18, 21)")
         con.execute("ALTER TABLE route_daily DROP COLUMN timed_flights; "
                     "ALTER TABLE route_daily DROP COLUMN median_flight_minutes; "
+                    "ALTER TABLE route_daily DROP COLUMN flight_minutes_baseline; "
+                    "ALTER TABLE route_daily DROP COLUMN flight_minutes_spread; "
                     "DROP TABLE route_crossings; DROP TABLE route_detours")
         for name in UNINDEXED:
             con.execute(f"CREATE TABLE old AS FROM {name}; DROP TABLE {name}; "
