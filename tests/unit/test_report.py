@@ -261,7 +261,8 @@ def test_empty_sections_say_so(home):
     assert all(not section.plots for section in quiet.values())
     html = report.write_report(Settings.from_env({"FDP_HOME": str(home)}), d(-500)).read_text()
     assert "Nothing was loaded for" in html
-    assert html.count('class="empty"') == 8  # one a table
+    assert html.count('class="empty"') == 10  # one a table
+    assert quiet["detours"].tables[1].empty.startswith("No flight loaded in those days crosses")
 
 
 def test_header_labels_synthetic_raw_answers_and_names_unchecked_ones(tmp_path):
