@@ -111,11 +111,16 @@ def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
-def _lengths(ends: np.ndarray) -> np.ndarray:
-    """Great circles' lengths in km (rows: lat1, lon1, lat2, lon2), on a sphere of the Earth's
-    mean radius."""
+def _ends(ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The unit vectors of great circles' ends (rows: lat1, lon1, lat2, lon2), and the angle
+    between them."""
     a, b = _unit_vectors(ends[:, 0], ends[:, 1]), _unit_vectors(ends[:, 2], ends[:, 3])
-    return np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1, 1)) * EARTH_RADIUS_KM
+    return a, b, np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1, 1))
+
+
+def _lengths(ends: np.ndarray) -> np.ndarray:
+    """Great circles' lengths in km, on a sphere of the Earth's mean radius."""
+    return _ends(ends)[2] * EARTH_RADIUS_KM
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -135,12 +140,10 @@ def _sample(paths: list[tuple[float, float, float, float]], spacing_km: float
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All paths' sample points (lon, lat) in one array, by spherical interpolation, with
     each point's path and position along it, and each path's length in km."""
-    ends = np.asarray(paths, dtype=float).reshape(-1, 4)
-    a, b = _unit_vectors(ends[:, 0], ends[:, 1]), _unit_vectors(ends[:, 2], ends[:, 3])
-    angles = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1, 1))
+    a, b, angles = _ends(np.asarray(paths, dtype=float).reshape(-1, 4))
     lengths = angles * EARTH_RADIUS_KM
     steps = np.maximum(1, np.ceil(lengths / spacing_km)).astype(int)
-    owner = np.repeat(np.arange(len(ends)), steps + 1)
+    owner = np.repeat(np.arange(len(paths)), steps + 1)
     position = np.arange(len(owner)) - np.repeat(np.cumsum(steps + 1) - (steps + 1), steps + 1)
     t = position / steps[owner]
     angle = angles[owner]
