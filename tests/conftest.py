@@ -127,6 +127,18 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory, airflow_metadata: Path) 
     return home
 
 
+def add_airports(con, codes: tuple[str, ...]) -> None:
+    """Real airports (airportsdata: name, country, position) into the airports table."""
+    import airportsdata
+
+    known = airportsdata.load("ICAO")
+    con.executemany(
+        "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
+        "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
+        [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
+         for a in codes])
+
+
 def table_checksum(con, table: str) -> str:
     """md5 over every column of every row, in a stable order: equal means identical contents."""
     [(digest,)] = con.execute(

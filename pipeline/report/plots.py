@@ -159,14 +159,28 @@ def plot_traffic(traffic: pd.DataFrame, scope: Scope, days: set[pd.Timestamp], p
                                "days against the same-weekday baseline")
 
 
+def _map(title: str) -> tuple[Figure, Axes]:
+    """A titled figure whose axes are longitude and latitude."""
+    figure = Figure(figsize=(10, 6.5))
+    figure.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08)
+    figure.text(0.01, 0.98, title, fontsize=12, fontweight="bold", va="top")
+    axes = figure.subplots()
+    axes.set_xlabel("longitude", fontsize=8.5)
+    axes.set_ylabel("latitude", fontsize=8.5)
+    axes.tick_params(labelsize=8)
+    return figure, axes
+
+
+def _label_airports(axes: Axes, airports: dict[str, tuple[float, float]]) -> None:
+    for code, (lon, lat) in sorted(airports.items()):
+        axes.scatter([lon], [lat], color="black", s=14, zorder=3)
+        axes.annotate(code, (lon, lat), textcoords="offset points", xytext=(4, 4), fontsize=8)
+
+
 def plot_shifts(shifts: pd.DataFrame, path: Path) -> Plot:
     """A map-like plot (longitude against latitude, no coastlines) of the service shifts: each
     lost route dashed, the route that grew instead solid, airports labelled."""
-    figure = Figure(figsize=(10, 6.5))
-    figure.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08)
-    figure.text(0.01, 0.98, "Where the service went: lost routes and the routes that grew",
-                fontsize=12, fontweight="bold", va="top")
-    axes = figure.subplots()
+    figure, axes = _map("Where the service went: lost routes and the routes that grew")
     airports: dict[str, tuple[float, float]] = {}
     for shift in shifts.itertuples():
         lost = ((shift.origin_lon, shift.dest_lon), (shift.origin_lat, shift.dest_lat))
@@ -179,13 +193,8 @@ def plot_shifts(shifts: pd.DataFrame, path: Path) -> Plot:
                                (shift.new_origin_icao, shift.new_origin_lon, shift.new_origin_lat),
                                (shift.new_dest_icao, shift.new_dest_lon, shift.new_dest_lat)):
             airports[code] = (lon, lat)
-    for code, (lon, lat) in sorted(airports.items()):
-        axes.scatter([lon], [lat], color="black", s=14, zorder=3)
-        axes.annotate(code, (lon, lat), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    axes.set_xlabel("longitude", fontsize=8.5)
-    axes.set_ylabel("latitude", fontsize=8.5)
+    _label_airports(axes, airports)
     axes.set_aspect("equal", adjustable="datalim")
-    axes.tick_params(labelsize=8)
     axes.grid(color="#dddddd", linewidth=0.6)
     axes.legend(handles=[Line2D([], [], color=COLORS["event"], linestyle="--",
                                 label="route suspended"),
@@ -200,11 +209,7 @@ def plot_detours(detours: pd.DataFrame, path: Path) -> Plot:
     it flew), over the countries around them (Natural Earth), airports labelled."""
     from pipeline.reference.boundaries import country_shapes, great_circle_points
 
-    figure = Figure(figsize=(10, 6.5))
-    figure.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.08)
-    figure.text(0.01, 0.98, "Detoured routes: their great circles, which they flew round",
-                fontsize=12, fontweight="bold", va="top")
-    axes = figure.subplots()
+    figure, axes = _map("Detoured routes: their great circles, which they flew round")
     airports: dict[str, tuple[float, float]] = {}
     for detour in detours.itertuples():
         points, _ = great_circle_points(detour.origin_lat, detour.origin_lon, detour.dest_lat,
@@ -224,13 +229,8 @@ def plot_detours(detours: pd.DataFrame, path: Path) -> Plot:
             axes.fill(x, y, color="#eeeeee", edgecolor="#aaaaaa", linewidth=0.5, zorder=0)
     axes.set_xlim(west - 3, east + 3)
     axes.set_ylim(south - 3, north + 3)
-    for code, (lon, lat) in sorted(airports.items()):
-        axes.scatter([lon], [lat], color="black", s=14, zorder=3)
-        axes.annotate(code, (lon, lat), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    axes.set_xlabel("longitude", fontsize=8.5)
-    axes.set_ylabel("latitude", fontsize=8.5)
+    _label_airports(axes, airports)
     axes.set_aspect("equal", adjustable="box")
-    axes.tick_params(labelsize=8)
     axes.legend(handles=[Line2D([], [], color=COLORS["event"], label="detoured route")],
                 loc="best", fontsize=8.5, frameon=False)
     return _save(figure, path, "Map of the detoured routes: each route's great circle over "

@@ -8,9 +8,9 @@ import logging
 from dataclasses import asdict
 from datetime import timedelta
 
-import airportsdata
 import duckdb
 import pytest
+from conftest import add_airports
 from test_store import fixture_frame, stage
 
 from pipeline import nightly, store
@@ -144,14 +144,9 @@ def test_a_growing_table_gets_the_rows_it_lacks_and_a_rebuilt_one_is_copied(sett
                                                                           caplog):
     """route_crossings only grows between rebuilds: a night adds the new airport pairs'
     countries, a rebuild rewrites it. Either way the published copy equals the database."""
-    known = airportsdata.load("ICAO")
     frame = fixture_frame()
     with store.connect(settings.duckdb_path) as con:
-        con.executemany(
-            "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
-            "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
-            [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
-             for a in ("LTFM", "SVMI", "LEMD", "SVMC", "SBGR", "SVVA", "SKBO")])
+        add_airports(con, ("LTFM", "SVMI", "LEMD", "SVMC", "SBGR", "SVVA", "SKBO"))
     caplog.set_level(logging.INFO, logger="pipeline.store.publish")
     new_pair = later(frame, 2).assign(origin_icao="SKBO")  # Bogota: pairs not flown before
     steps = [

@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-import airportsdata
 import pytest
+from conftest import add_airports
 
 from pipeline import report, store
 from pipeline.alerts import night
@@ -29,12 +29,7 @@ AIRPORTS = ("KMIA", "SBGR", "LEMD", "LPPT", "SVMI")
 @pytest.fixture
 def con(tmp_path):
     with store.connect(tmp_path / "fdp.duckdb") as connection:
-        known = airportsdata.load("ICAO")
-        connection.executemany(
-            "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
-            "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
-            [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
-             for a in AIRPORTS])
+        add_airports(connection, AIRPORTS)
         yield connection
 
 
@@ -210,9 +205,7 @@ def test_the_report_shows_a_detour_once_detected_with_the_weeks_exposure(con, tm
 
 
 def test_an_airport_the_coastline_leaves_at_sea_still_counts_for_its_country(con):
-    con.execute("INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
-                "run_id, loaded_at) VALUES ('NZAA', 'Auckland', 'NZ', -37.008, 174.792, 'p', "
-                "'t', now()), ('NFFN', 'Nadi', 'FJ', -17.755, 177.443, 'p', 't', now())")
+    add_airports(con, ("NZAA", "NFFN"))
     fly(con, "NZAA", "NFFN", usual(3, base=180), carrier="ANZ")
     store.rebuild_derived(con)
     crossed = con.execute("SELECT country, entry_km, km_over FROM route_crossings "
@@ -222,12 +215,7 @@ def test_an_airport_the_coastline_leaves_at_sea_still_counts_for_its_country(con
 
 
 def test_a_route_between_two_atolls_the_map_leaves_out_counts_its_country_once(con):
-    known = airportsdata.load("ICAO")
-    con.executemany(  # two Tuamotu atolls, too small for 1:50m boundaries
-        "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
-        "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
-        [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
-         for a in ("NTGW", "NTKF")])
+    add_airports(con, ("NTGW", "NTKF"))  # two Tuamotu atolls, too small for 1:50m boundaries
     fly(con, "NTGW", "NTKF", usual(3, base=90), carrier="VTA")
     store.rebuild_derived(con)
     assert con.execute("SELECT country, entry_km FROM route_crossings").fetchall() == [

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import airportsdata
 import pytest
+from conftest import add_airports
 
 from pipeline import report, store
 from pipeline.alerts import night
@@ -25,12 +25,7 @@ AIRPORTS = ("SVMI", "TNCC", "SKBO", "LEMD", "LPPT")
 @pytest.fixture
 def con(tmp_path):
     with store.connect(tmp_path / "fdp.duckdb") as connection:
-        known = airportsdata.load("ICAO")
-        connection.executemany(
-            "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
-            "run_id, loaded_at) VALUES (?, ?, ?, ?, ?, 'p', 't', now())",
-            [(a, known[a]["name"], known[a]["country"], known[a]["lat"], known[a]["lon"])
-             for a in AIRPORTS])
+        add_airports(connection, AIRPORTS)
         yield connection
 
 
