@@ -209,7 +209,7 @@ def plot_detours(detours: pd.DataFrame, path: Path) -> Plot:
     it flew), over the countries around them (Natural Earth), airports labelled."""
     from pipeline.reference.boundaries import country_shapes, great_circle_points
 
-    figure, axes = _map("Detoured routes: their great circles, which they flew round")
+    figure, axes = _map("Detoured routes: their great circles, the way they no longer fly")
     airports: dict[str, tuple[float, float]] = {}
     for detour in detours.itertuples():
         points, _ = great_circle_points(detour.origin_lat, detour.origin_lon, detour.dest_lat,
@@ -218,23 +218,31 @@ def plot_detours(detours: pd.DataFrame, path: Path) -> Plot:
             axes.plot(part[:, 0], part[:, 1], color=COLORS["event"], linewidth=1.6)
         airports[detour.origin_icao] = (detour.origin_lon, detour.origin_lat)
         airports[detour.dest_icao] = (detour.dest_lon, detour.dest_lat)
-    west, east = axes.get_xlim()
-    south, north = axes.get_ylim()
+    west, east, south, north = _view(axes)
     for shape in country_shapes().values():  # the land in view, behind the routes
         x0, y0, x1, y1 = shape.bounds
-        if x1 < west - 5 or x0 > east + 5 or y1 < south - 5 or y0 > north + 5:
+        if x1 < west or x0 > east or y1 < south or y0 > north:
             continue
         for polygon in getattr(shape, "geoms", [shape]):
             x, y = polygon.exterior.xy
             axes.fill(x, y, color="#eeeeee", edgecolor="#aaaaaa", linewidth=0.5, zorder=0)
-    axes.set_xlim(west - 3, east + 3)
-    axes.set_ylim(south - 3, north + 3)
+    axes.set_xlim(west, east)
+    axes.set_ylim(south, north)
     _label_airports(axes, airports)
     axes.set_aspect("equal", adjustable="box")
     axes.legend(handles=[Line2D([], [], color=COLORS["event"], label="detoured route")],
                 loc="best", fontsize=8.5, frameon=False)
     return _save(figure, path, "Map of the detoured routes: each route's great circle over "
                                "the countries around it")
+
+
+def _view(axes: Axes) -> tuple[float, float, float, float]:
+    """What the map shows: the routes with a margin, and at least 16 degrees each way, so that
+    a short route still shows the countries around it."""
+    (west, east), (south, north) = axes.get_xlim(), axes.get_ylim()
+    x, y = (west + east) / 2, (south + north) / 2
+    half_x, half_y = max((east - west) / 2 + 3, 8), max((north - south) / 2 + 3, 8)
+    return x - half_x, x + half_x, max(-90, y - half_y), min(90, y + half_y)
 
 
 def _unwrapped(points: np.ndarray) -> list[np.ndarray]:
