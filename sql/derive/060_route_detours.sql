@@ -12,7 +12,9 @@
 --            are long against the onset's B and T (frozen: a baseline that followed the
 --            detour would hide it), and the chance of that many long days is at most 1e-3,
 --            where a day's chance of being long is the share of long days (against the same
---            B and T) in the baseline's 28 days, smoothed ((k + 0.5) / (n + 1))
+--            B and T) in the baseline's 28 days, smoothed ((k + 0.5) / (n + 1)), and the
+--            median of m - B over those days is at least max(15 minutes, 5% of B, 4 S): a
+--            week or two of headwinds on a long route passes T on most days, but by less
 --   once     an onset within 28 days after another lasting onset of the route is the same
 --            detour seen again (its baseline holds the detour), not a new one
 -- detected_on is the day of the 5th long day; minutes_added the median of m - B over the
@@ -26,8 +28,8 @@
 -- it the same detour), its end on at most 14 days after the end. So a night judges again the
 -- detours from J = the first touched day - 13 on, and the ends of those still on or ended
 -- from J on, reading the routes' days from J - 56 (and an open detour's own days): weeks of
--- route_daily with their stored baselines, never the history, and no window over them. Once a detour's days are all loaded it is not judged again,
--- so night by night equals one rebuild.
+-- route_daily with their stored baselines, never the history, and no window over them. Once
+-- a detour's days are all loaded it is not judged again, so night by night equals one rebuild.
 
 CREATE OR REPLACE TEMP TABLE detour_window AS
 SELECT min(d) - 13 AS judged_from, min(d) AS refresh_from, max(d) + 28 AS refresh_to
@@ -92,7 +94,7 @@ FROM long_days d
 LEFT JOIN previous p USING (carrier_icao, origin_icao, dest_icao, flight_date)
 WHERE p.previous_long IS NOT TRUE;
 
-CREATE OR REPLACE TEMP TABLE lasting_onsets AS
+CREATE OR REPLACE TEMP TABLE judged_onsets AS
 WITH judged AS (  -- the first 7 flight days from the onset, within 14 days
     SELECT o.*, t.flight_date, t.minutes - o.baseline AS excess
     FROM detour_onsets o
@@ -122,8 +124,9 @@ chances AS (  -- how often the baseline's own days were long against the same ba
     WHERE t.flight_date BETWEEN r.started_on - 28 AND r.started_on - 1
     GROUP BY ALL
 )
-SELECT r.*,
-       binomial_tail(r.judged_days, r.long_days, c.p) AS chance
+SELECT r.*, binomial_tail(r.judged_days, r.long_days, c.p) AS chance,
+       binomial_tail(r.judged_days, r.long_days, c.p) <= 1e-3
+       AND r.minutes_added >= greatest(15, 0.05 * r.baseline, 4 * r.spread) AS lasting
 FROM runs r
 JOIN chances c USING (carrier_icao, origin_icao, dest_icao, started_on);
 
@@ -134,14 +137,11 @@ SELECT carrier_icao, origin_icao, dest_icao, started_on, detected_on,
        round(baseline, 1) AS baseline_minutes, round(threshold, 1) AS threshold_minutes,
        round(minutes_added, 1) AS minutes_added, judged_days, long_days,
        1 - chance AS confidence
-FROM lasting_onsets l, detour_window w
-WHERE l.chance <= 1e-3
-  AND l.minutes_added >= greatest(15, 0.05 * l.baseline, 4 * l.spread)
-  AND l.started_on >= w.judged_from
-  AND NOT EXISTS (SELECT 1 FROM lasting_onsets e
+FROM judged_onsets l, detour_window w
+WHERE l.lasting AND l.started_on >= w.judged_from
+  AND NOT EXISTS (SELECT 1 FROM judged_onsets e
                   WHERE e.carrier_icao = l.carrier_icao AND e.origin_icao = l.origin_icao
-                    AND e.dest_icao = l.dest_icao AND e.chance <= 1e-3
-                    AND e.minutes_added >= greatest(15, 0.05 * e.baseline, 4 * e.spread)
+                    AND e.dest_icao = l.dest_icao AND e.lasting
                     AND e.started_on BETWEEN l.started_on - 28 AND l.started_on - 1);
 
 -- Ends, for the detours still on or ended from J on: against the detour's own B and T.
