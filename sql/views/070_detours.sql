@@ -105,14 +105,61 @@ ANTI JOIN known k USING (carrier_icao, origin_icao, dest_icao, started_on);
 CREATE OR REPLACE VIEW route_detour_causes AS
 SELECT * FROM route_detour_causes_known(CAST(timezone('UTC', now()) AS DATE));
 
--- Exposure: per country and day, the flights on routes whose great circle crosses it (to,
--- from or over it), those that only fly over it, and how many of each were on a detour that
--- day (a route_detours row from started_on to the day before ended_on): the avoidance figure.
-CREATE OR REPLACE VIEW airspace_exposure AS
-WITH route_days AS (
+-- The detours as known on day d: those detected by d, with their judged days, long days and
+-- minutes added counted over the days loaded by d, and ended_on only once the 3 flight days
+-- that end a detour were all by d (as sql/derive/060 would have said on d). A report of day d
+-- made later says what was known on d.
+CREATE OR REPLACE MACRO route_detours_known(d) AS TABLE
+WITH detours AS (
+    SELECT * FROM route_detours WHERE detected_on <= CAST(d AS DATE)
+),
+days AS (
+    SELECT t.carrier_icao, t.origin_icao, t.dest_icao, t.started_on, t.detected_on,
+           r.flight_date, r.median_flight_minutes - t.baseline_minutes AS excess,
+           t.threshold_minutes
+    FROM detours t
+    JOIN route_daily r USING (carrier_icao, origin_icao, dest_icao)
+    WHERE r.timed_flights > 0 AND r.flight_date BETWEEN t.started_on AND CAST(d AS DATE)
+),
+runs AS (  -- the first 7 flight days from the onset, within 14 days
+    SELECT carrier_icao, origin_icao, dest_icao, started_on, count(*) AS judged_days,
+           count(*) FILTER (WHERE excess >= threshold_minutes) AS long_days,
+           round(median(excess), 1) AS minutes_added
+    FROM (SELECT * FROM days WHERE flight_date <= started_on + 13
+          QUALIFY row_number() OVER (PARTITION BY carrier_icao, origin_icao, dest_icao,
+                                                  started_on ORDER BY flight_date) <= 7)
+    GROUP BY ALL
+),
+ends AS (
+    SELECT carrier_icao, origin_icao, dest_icao, started_on,
+           min(flight_date) FILTER (WHERE back AND back_1 AND back_2
+                                      AND third_day <= flight_date + 13) AS ended_on
+    FROM (SELECT *, excess < threshold_minutes AS back,
+                 lead(excess < threshold_minutes, 1) OVER route AS back_1,
+                 lead(excess < threshold_minutes, 2) OVER route AS back_2,
+                 lead(flight_date, 2) OVER route AS third_day
+          FROM days WHERE flight_date > detected_on
+          WINDOW route AS (PARTITION BY carrier_icao, origin_icao, dest_icao, started_on
+                           ORDER BY flight_date))
+    GROUP BY ALL
+)
+SELECT t.* REPLACE (r.minutes_added AS minutes_added, r.judged_days AS judged_days,
+                    r.long_days AS long_days, e.ended_on AS ended_on)
+FROM detours t
+JOIN runs r USING (carrier_icao, origin_icao, dest_icao, started_on)
+LEFT JOIN ends e USING (carrier_icao, origin_icao, dest_icao, started_on);
+
+-- Exposure: per country and day up to d, the flights on routes whose great circle crosses it
+-- (to, from or over it), those that only fly over it, and how many of each were on a detour
+-- that day (as known on d: from started_on to the day before ended_on): the avoidance figure.
+CREATE OR REPLACE MACRO airspace_exposure_known(d) AS TABLE
+WITH detours AS (
+    SELECT * FROM route_detours_known(d)
+),
+route_days AS (
     SELECT r.flight_date, r.carrier_icao, r.origin_icao, r.dest_icao, r.flights, c.country,
            c.country NOT IN (o.country, a.country) AS overflight,
-           EXISTS (SELECT 1 FROM route_detours t
+           EXISTS (SELECT 1 FROM detours t
                    WHERE t.carrier_icao = r.carrier_icao AND t.origin_icao = r.origin_icao
                      AND t.dest_icao = r.dest_icao AND r.flight_date >= t.started_on
                      AND r.flight_date < coalesce(t.ended_on, DATE '9999-12-31')) AS detoured
@@ -120,7 +167,7 @@ WITH route_days AS (
     JOIN route_crossings c USING (origin_icao, dest_icao)
     JOIN airports o ON o.airport_icao = r.origin_icao
     JOIN airports a ON a.airport_icao = r.dest_icao
-    WHERE r.flights > 0
+    WHERE r.flights > 0 AND r.flight_date <= CAST(d AS DATE)
 )
 SELECT country, flight_date,
        count(*) AS routes,
@@ -131,3 +178,7 @@ SELECT country, flight_date,
            AS overflights_detoured
 FROM route_days
 GROUP BY country, flight_date;
+
+-- As known today (UTC).
+CREATE OR REPLACE VIEW airspace_exposure AS
+SELECT * FROM airspace_exposure_known(CAST(timezone('UTC', now()) AS DATE));

@@ -22,7 +22,7 @@ REVOKED_BY_INAC = ["ARE", "AVA", "GLO", "IBE", "TAP", "THY"]
 SUSPENDED = {(carrier, *ends) for carrier, hub in (
     ("AEA", "LEMD"), ("ARE", "SKBO"), ("AVA", "SKBO"), ("GLO", "SBGR"), ("IBE", "LEMD"),
     ("LER", "LEMD"), ("TAP", "LPPT"), ("THY", "LTFM")) for ends in ((hub, "SVMI"), ("SVMI", hub))}
-PLOTS = ["carriers.png", "routes.png", "traffic.png"]
+PLOTS = ["carriers.png", "routes.png", "detours.png", "traffic.png"]
 
 
 @pytest.fixture(scope="module")
