@@ -148,17 +148,20 @@ def throughput(settings: Settings, world: World, row_by_row_s: float
     naive_rows, naive_s = peers.row_by_row(files, settings.home / "naive.duckdb", row_by_row_s)
     say(f"row by row: {naive_rows:,} rows in {naive_s:.1f} s")
 
-    ours_s = times.normalize_s + times.load_derive_s
+    # the rate: normalize and load, with derive timed on its own line
+    load_s = times.load_derive_s - times.derive_s
+    ours_s = times.normalize_s + load_s
     ours_rate, native_rate = rows / ours_s, rows / native_s
     dlt_rate, naive_rate = dlt_rows / dlt_s, naive_rows / naive_s
     return times, staged, [
-        Figure("1", "ours: raw -> normalize -> load+derive", ours_rate, "rows/s",
+        Figure("1", "ours: raw -> normalize -> load", ours_rate, "rows/s",
                note=f"{rows} JSON rows, {times.partitions} partitions, {times.rows_loaded} rows "
-               f"loaded; normalize {times.normalize_s:.1f} s, load+derive "
-               f"{times.load_derive_s:.1f} s"),
+               f"loaded; normalize {times.normalize_s:.2f} s, load {load_s:.2f} s"),
         Figure("1", "  of which normalize (raw -> staging)", rows / times.normalize_s, "rows/s"),
-        Figure("1", "  of which load+derive (one transaction)", rows / times.load_derive_s,
-               "rows/s"),
+        Figure("1", "  of which load (one transaction, derive apart)", rows / load_s, "rows/s"),
+        Figure("1", "ours with derive: raw -> normalize -> load+derive",
+               rows / (times.normalize_s + times.load_derive_s), "rows/s",
+               note=f"derive {times.derive_s:.2f} s, in the load transaction"),
         ratio_figure("2", "DuckDB read_json (the limit)", native_rate, "rows/s",
                      ours_rate / native_rate, "ours/read_json", at_least=0.5),
         ratio_figure("3", "dlt 1.31 -> DuckDB (the peer)", dlt_rate, "rows/s",

@@ -277,11 +277,11 @@ def test_header_labels_synthetic_raw_answers_and_names_unchecked_ones(tmp_path):
              (f"{D}/SVMC", combined_sha256(raw.latest("opensky", f"{D}/SVMC"))),
              (f"{D}/SVBC", "not-in-the-raw-zone")]
     with store.connect(settings.duckdb_path) as con:
-        for partition, sha in loads:
-            con.execute(store.sql_file("load/load_log_insert.sql"), {
-                "run_id": "run-1", "source": "opensky", "partition": partition, "rows": 1,
-                "raw_sha256": sha, "content_sha256": "c", "started_at": now,
-                "finished_at": now, "status": "loaded", "message": "", "merged": 0})
+        con.execute(store.sql_file("load/load_log_insert.sql"), {
+            "run_id": "run-1", "sources": ["opensky"] * 3, "partitions": [p for p, _ in loads],
+            "rows": [1] * 3, "raw_sha256s": [sha for _, sha in loads],
+            "content_sha256s": ["c"] * 3, "started_at": now, "finished_at": now,
+            "statuses": ["loaded"] * 3, "messages": [""] * 3, "merged": [0] * 3})
         store.publish(con, settings)
         with store.connect_published(settings) as published:
             header = report.header(published, report.Scope(D, load_watchlist(None)), raw)
