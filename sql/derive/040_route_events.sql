@@ -97,18 +97,31 @@ WHERE flights > 0 AND flight_date >= w.lo - 365
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE judged_gaps AS
-SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.flight_date AS last_flight,
-       g.next_flight,
-       least(coalesce(g.next_flight - 1, DATE '9999-12-31'), g.flight_date + 90,
-             greatest(o.last_day, d.last_day)) AS judged_until
-FROM route_gaps g
-CROSS JOIN route_window w
-LEFT JOIN airport_last_day o ON o.airport_icao = g.origin_icao
-LEFT JOIN airport_last_day d ON d.airport_icao = g.dest_icao
--- A gap that closed before the first touched day cannot change: its flights, its evidence
--- days and its judging bound all lie before that day (the airports of its closing flight have
--- data on that flight's day). So only the gaps still open on it are judged again.
-WHERE g.next_flight IS NULL OR g.next_flight >= w.gap_from;
+WITH gaps AS (
+    SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.flight_date AS last_flight,
+           g.next_flight,
+           least(coalesce(g.next_flight - 1, DATE '9999-12-31'), g.flight_date + 90,
+                 greatest(o.last_day, d.last_day)) AS judged_until
+    FROM route_gaps g
+    CROSS JOIN route_window w
+    LEFT JOIN airport_last_day o ON o.airport_icao = g.origin_icao
+    LEFT JOIN airport_last_day d ON d.airport_icao = g.dest_icao
+    -- A gap that closed before the first touched day cannot change: its flights, its evidence
+    -- days and its judging bound all lie before that day (the airports of its closing flight
+    -- have data on that flight's day). So only the gaps still open on it are judged again.
+    WHERE g.next_flight IS NULL OR g.next_flight >= w.gap_from
+)
+SELECT g.* FROM gaps g, route_window w
+-- Nor can a gap still open whose judged days all lie before that day, or that was detected
+-- before it (its detection day is the first of its days with evidence, and those days did not
+-- change): a route that stopped weeks ago is not judged again every night, only when it flies.
+WHERE NOT (g.next_flight IS NULL
+           AND (g.judged_until < w.gap_from
+                OR EXISTS (SELECT 1 FROM route_events e
+                           WHERE e.event_type = 'suspended' AND e.carrier_icao = g.carrier_icao
+                             AND e.origin_icao = g.origin_icao AND e.dest_icao = g.dest_icao
+                             AND e.last_flight_date = g.last_flight
+                             AND e.detected_on < w.gap_from)));
 
 -- Evidence days: days with data loaded (any airport has a traffic row), less each airport's
 -- holes (its whole traffic under a fifth of a baseline of at least 10: a coverage gap or a

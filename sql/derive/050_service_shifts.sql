@@ -68,8 +68,9 @@ ends AS (  -- the airports whose flights are counted: each one left and each one
 ),
 legs AS (  -- the carriers' route-days at those airports in the windows, from each end
     SELECT r.carrier_icao, x.end_at, x.airport_icao, x.other_icao, r.flight_date, r.flights
-    FROM route_daily r
-    SEMI JOIN window_days w USING (flight_date)
+    FROM (SELECT * FROM route_daily
+          WHERE flight_date IN (SELECT flight_date FROM window_days)
+            AND carrier_icao IN (SELECT carrier_icao FROM ends)) r
     CROSS JOIN LATERAL (VALUES ('origin', r.origin_icao, r.dest_icao),
                                ('dest', r.dest_icao, r.origin_icao))
         x(end_at, airport_icao, other_icao)

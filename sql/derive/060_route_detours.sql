@@ -27,9 +27,9 @@
 -- (its own baseline and judged days, and those of an onset up to 28 days before that can make
 -- it the same detour), its end on at most 14 days after the end. So a night judges again the
 -- detours from J = the first touched day - 13 on, and the ends of those still on or ended
--- from J on, reading the routes' days from J - 56 (and an open detour's own days): weeks of
--- route_daily with their stored baselines, never the history, and no window over them. Once
--- a detour's days are all loaded it is not judged again, so night by night equals one rebuild.
+-- from J on, reading the routes' days from J - 56: weeks of route_daily with their stored
+-- baselines, never the history, and no window over them. Once a detour's days are all loaded
+-- it is not judged again, so night by night equals one rebuild.
 
 CREATE OR REPLACE TEMP TABLE detour_window AS
 SELECT min(d) - 13 AS judged_from, min(d) AS refresh_from, max(d) + 28 AS refresh_to
@@ -40,9 +40,8 @@ FROM touched_dates;
 CREATE OR REPLACE TEMP TABLE refreshed_baselines AS
 SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
        count(h.flight_date) AS baseline_days,
-       median(h.median_flight_minutes) AS baseline,
-       (quantile_cont(h.median_flight_minutes, 0.75)
-        - quantile_cont(h.median_flight_minutes, 0.25)) / 1.349 AS spread
+       -- the quartiles in one aggregate: one sort of each route-day's days, not three
+       quantile_cont(h.median_flight_minutes, [0.25, 0.5, 0.75]) AS quartiles
 FROM route_daily r
 CROSS JOIN detour_window w
 LEFT JOIN route_daily h
@@ -54,8 +53,9 @@ WHERE r.timed_flights > 0 AND r.flight_date BETWEEN w.refresh_from AND w.refresh
 GROUP BY ALL;
 
 UPDATE route_daily r
-SET flight_minutes_baseline = CASE WHEN b.baseline_days >= 10 THEN b.baseline END,
-    flight_minutes_spread = CASE WHEN b.baseline_days >= 10 THEN b.spread END
+SET flight_minutes_baseline = CASE WHEN b.baseline_days >= 10 THEN b.quartiles[2] END,
+    flight_minutes_spread = CASE WHEN b.baseline_days >= 10
+                                 THEN (b.quartiles[3] - b.quartiles[1]) / 1.349 END
 FROM refreshed_baselines b
 WHERE r.carrier_icao = b.carrier_icao AND r.origin_icao = b.origin_icao
   AND r.dest_icao = b.dest_icao AND r.flight_date = b.flight_date;
@@ -144,7 +144,10 @@ WHERE l.lasting AND l.started_on >= w.judged_from
                     AND e.dest_icao = l.dest_icao AND e.lasting
                     AND e.started_on BETWEEN l.started_on - 28 AND l.started_on - 1);
 
--- Ends, for the detours still on or ended from J on: against the detour's own B and T.
+-- Ends, for the detours still on or ended from J on: against the detour's own B and T. A day
+-- before J - 13 cannot be a new end: it and the 13 days after it were known last night, when
+-- it was no end (these detours were still on at J, or begin later). So only the days from
+-- J - 13 are read, not every day since an old detour began.
 UPDATE route_detours d SET ended_on = e.ended_on
 FROM (
     WITH open_detours AS (
@@ -157,7 +160,9 @@ FROM (
                r.median_flight_minutes - o.baseline_minutes < o.threshold_minutes AS back
         FROM open_detours o
         JOIN route_daily r USING (carrier_icao, origin_icao, dest_icao)
+        CROSS JOIN detour_window w
         WHERE r.timed_flights > 0 AND r.flight_date > o.detected_on
+          AND r.flight_date >= w.judged_from - 13
     ),
     runs AS (
         SELECT *,

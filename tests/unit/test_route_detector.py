@@ -184,6 +184,8 @@ def test_night_by_night_gives_the_same_events_as_one_rebuild(con):
     add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))
     add_flights(con, ("NEW", "AAAA", "CCCC"), days(60, 90, weekdays=[1, 4]))
     rebuilt = events(con)
+    traffic = "SELECT * FROM airport_traffic_daily ORDER BY ALL"
+    rebuilt_traffic = con.execute(traffic).fetchall()
     con.execute("DELETE FROM route_events; DELETE FROM route_daily; "
                 "DELETE FROM airport_traffic_daily")
     for n in range(0, 91):  # as the nightly loads do: one touched day at a time
@@ -195,6 +197,8 @@ def test_night_by_night_gives_the_same_events_as_one_rebuild(con):
                           "FROM route_events WHERE carrier_icao <> 'HUB' "
                           "ORDER BY event_date, event_type").fetchall()
     assert nightly == rebuilt and len(rebuilt) == 4
+    # each night's traffic baselines come from the counts earlier nights stored
+    assert con.execute(traffic).fetchall() == rebuilt_traffic
     assert ("started", d(63), None, d(66)) in rebuilt
 
 
