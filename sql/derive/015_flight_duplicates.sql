@@ -23,8 +23,9 @@ WITH flown AS (
            CASE source WHEN 'opensky' THEN 2 WHEN 'opensky_flightlist' THEN 1 ELSE 0 END
                AS source_rank
     FROM flights
-    WHERE flight_date BETWEEN (SELECT min(d) - 1 FROM duplicate_days)
-                          AND (SELECT max(d) + 1 FROM duplicate_days)
+    -- no day touched: an empty range, which skips every row group (NULL bounds would not)
+    WHERE flight_date BETWEEN (SELECT coalesce(min(d), DATE '9999-12-31') - 1 FROM duplicate_days)
+                          AND (SELECT coalesce(max(d), DATE '0001-01-01') + 1 FROM duplicate_days)
       AND status IN ('observed', 'completed', 'diverted')
       AND carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
       AND coalesce(dep_time_utc, sched_dep_utc) IS NOT NULL

@@ -31,9 +31,10 @@
 -- baselines, never the history, and no window over them. Once a detour's days are all loaded
 -- it is not judged again, so night by night equals one rebuild.
 
-CREATE OR REPLACE TEMP TABLE detour_window AS
-SELECT min(d) - 13 AS judged_from, min(d) AS refresh_from, max(d) + 28 AS refresh_to
-FROM touched_dates;
+CREATE OR REPLACE TEMP TABLE detour_window AS  -- no day touched: windows after every day
+SELECT first_day - 13 AS judged_from, first_day AS refresh_from, last_day + 28 AS refresh_to
+FROM (SELECT coalesce(min(d), DATE '9999-12-31') AS first_day,
+             coalesce(max(d), DATE '9999-12-31') AS last_day FROM touched_dates);
 
 -- Each route-day's baseline and spread are kept in route_daily: the days whose 28 days before
 -- hold a touched day get them anew (a night: its own day), so no night recomputes a window.

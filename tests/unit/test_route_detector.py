@@ -225,6 +225,26 @@ def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):
     assert len(one_pass["route_events"]) == 4 and len(one_pass["airport_traffic_daily"]) > 90
 
 
+def test_a_load_that_touched_no_day_leaves_the_derived_tables_as_they_were(con):
+    """A rerun of a loaded night touches no day: derive skips the by-day steps (which would
+    scan the history to find nothing to do) and must leave what they wrote."""
+    background(con)
+    add_flights(con, DAILY, days(0, 39))
+    add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))
+    store.rebuild_derived(con)
+
+    def derived() -> dict[str, list[tuple]]:
+        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+                for table in (*DERIVED_TABLES, "carrier_status")}
+
+    before = derived()
+    con.begin()
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")
+    store.derive(con)
+    con.commit()
+    assert derived() == before and len(before["route_events"]) == 2
+
+
 def test_airport_traffic_flags_a_collapsed_day(con):
     background(con, skip=(70,))
     add_flights(con, ("ONE", "AAAA", "SSSS"), [d(70)])  # 1 flight instead of ~12
