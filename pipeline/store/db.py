@@ -40,7 +40,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the numbered migrations not applied yet, each in its own transaction, then
     (re)create every view and macro of sql/views: their current definitions live only there.
     A migration that changes what the derived tables hold says so (REBUILD_MARK), and they
-    are then recomputed from the loaded data."""
+    are then recomputed from the loaded data; after any other, the carrier statuses are."""
     con.execute(sql_file("migrations/000_schema_migrations.sql"))
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     newly_applied, rebuild = [], False
@@ -65,11 +65,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         newly_applied.append(path.name)
         rebuild = rebuild or (REBUILD_MARK in text and bool(applied))
     apply_views(con)
+    from pipeline.store.derive import rebuild_derived, refresh_carrier_status  # runs SQL here
+
     if rebuild:
         log.info("migrations %s change the derived tables: rebuilding them", newly_applied)
-        from pipeline.store.derive import rebuild_derived  # derive runs SQL from here
-
         rebuild_derived(con)
+    elif newly_applied and applied:  # cheap: the registry's statuses, as every load makes them
+        refresh_carrier_status(con)
     return newly_applied
 
 

@@ -18,6 +18,7 @@ DERIVE_DIR = SQL_DIR / "derive"
 DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
                   "airport_traffic_daily", "route_events", "service_shifts", "route_crossings",
                   "route_detours")
+CARRIER_STATUS_STEP = "027_carrier_status.sql"  # rebuilds its tables whole on every load
 # A rebuild derives the history this many days at a time, in date order, as nights do: the
 # same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
 REBUILD_CHUNK_DAYS = 28
@@ -76,6 +77,19 @@ def add_route_crossings(con: duckdb.DuckDBPyConnection, pairs_sql: str = TOUCHED
         con.execute("INSERT INTO route_crossings BY NAME SELECT * FROM crossed")
     finally:
         con.unregister("crossed")
+
+
+def refresh_carrier_status(con: duckdb.DuckDBPyConnection) -> None:
+    """Redo the step every load runs (carrier_status and its evidence, from the registry and
+    carrier_country_days) on its own: after a migration, so the tables it adds or changes are
+    filled before the next publish."""
+    con.begin()
+    try:
+        con.execute((DERIVE_DIR / CARRIER_STATUS_STEP).read_text(encoding="utf-8"))
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection,

@@ -77,15 +77,16 @@ periods AS (
 )
 SELECT p.carrier_icao, p.jurisdiction_country, p.status,
        p.effective_date AS valid_from, p.valid_to, p.authority, p.action_id,
-       (SELECT max(c.flight_date) FROM carrier_country_days c
-         WHERE c.carrier_icao = p.carrier_icao AND c.country = p.jurisdiction_country
-           AND c.flight_date < p.effective_date) AS last_flight_before,
-       (SELECT min(c.flight_date) FROM carrier_country_days c
-         WHERE c.carrier_icao = p.carrier_icao AND c.country = p.jurisdiction_country
-           AND c.flight_date >= p.effective_date
-           AND c.flight_date <= CAST(d AS DATE)) AS first_flight_after,
+       e.last_flight_before,
+       CASE WHEN e.first_flight_from <= CAST(d AS DATE) THEN e.first_flight_from END
+           AS first_flight_after,
        p.carrier_name, p.ended_by
 FROM periods p
+-- the evidence at the period's start, kept by sql/derive/027 (a period starts on an act's
+-- effective_date or end_date)
+LEFT JOIN carrier_evidence e
+  ON e.carrier_icao = p.carrier_icao AND e.country = p.jurisdiction_country
+ AND e.boundary = p.effective_date
 WHERE p.valid_to IS NULL OR p.valid_to > p.effective_date;  -- drop zero-length periods
 
 -- Every carrier's status in every jurisdiction on day d, as known on d.

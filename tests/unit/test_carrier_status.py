@@ -94,6 +94,33 @@ def test_flights_give_the_last_day_before_and_first_day_after(con):
         (date(2025, 12, 2),)]
 
 
+def test_the_evidence_as_known_on_a_day_has_no_flight_after_it(con):
+    act(con, "sus", "suspended", "IBE", "2025-11-26", "2025-12-10")
+    flight(con, "a", "IBE", "2025-11-20")
+    flight(con, "b", "IBE", "2025-12-01")
+    flight(con, "c", "IBE", "2025-12-12")
+    store.rebuild_derived(con)
+    evidence = ("SELECT status, last_flight_before, first_flight_after "
+                "FROM carrier_status_known(DATE '{}') ORDER BY valid_from")
+    assert con.execute(evidence.format("2025-11-30")).fetchall() == [
+        ("suspended", date(2025, 11, 20), None), ("authorized", date(2025, 12, 1), None)]
+    assert con.execute(evidence.format("2025-12-31")).fetchall() == [
+        ("suspended", date(2025, 11, 20), date(2025, 12, 1)),
+        ("authorized", date(2025, 12, 1), date(2025, 12, 12))]
+
+
+def test_a_database_migrated_to_the_evidence_table_has_its_evidence_at_once(tmp_path):
+    path = tmp_path / "fdp.duckdb"
+    with store.connect(path) as con:
+        act(con, "rev", "revoked", "IBE", "2025-11-26")
+        con.execute("INSERT INTO carrier_country_days VALUES ('IBE', 'VE', DATE '2025-11-20')")
+        con.execute("DROP TABLE carrier_evidence; DELETE FROM schema_migrations "
+                    "WHERE version = 22")  # as the database was before migration 022
+    with store.connect(path) as con:
+        assert con.execute("SELECT carrier_icao, last_flight_date FROM suspended_carriers"
+                           ).fetchall() == [("IBE", date(2025, 11, 20))]
+
+
 def test_asof_macro_and_suspended_view(con):
     act(con, "rev", "revoked", "IBE", "2025-11-26")
     store.rebuild_derived(con)
