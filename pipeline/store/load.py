@@ -159,17 +159,15 @@ def _log(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime,
     cost a night of 500 partitions half a second)."""
     if not entries:
         return
-    parts = [entry[0] for entry in entries]
+    parts, statuses, rows, messages, merged = (list(column) for column in zip(*entries,
+                                                                              strict=True))
     con.execute(sql_file("load/load_log_insert.sql"), {
         "run_id": run_id, "sources": [p.source for p in parts],
-        "partitions": [p.partition for p in parts],
-        "rows": [rows for _, _, rows, _, _ in entries],
+        "partitions": [p.partition for p in parts], "rows": rows,
         "raw_sha256s": [p.raw_sha256 for p in parts],
         "content_sha256s": [p.content_sha256 for p in parts],
-        "started_at": started_at, "finished_at": utc_now(),
-        "statuses": [status for _, status, _, _, _ in entries],
-        "messages": [message for _, _, _, message, _ in entries],
-        "merged": [merged for _, _, _, _, merged in entries],
+        "started_at": started_at, "finished_at": utc_now(), "statuses": statuses,
+        "messages": messages, "merged": merged,
     })
 
 
