@@ -26,6 +26,7 @@ from pipeline.airflow_check import (
     pool_problems,
 )
 from pipeline.airflow_tasks import WRITER_POOL
+from pipeline.alerts.channels import AlertSettings
 from pipeline.config import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -122,6 +123,24 @@ def test_every_airflow_service_gets_what_the_dags_need(tmp_path):
     init = "\n".join(config["services"]["airflow-init"]["command"])
     assert f"airflow pools set {WRITER_POOL} 1 " in init
     assert config["services"]["airflow-init"]["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
+
+
+def test_alert_settings_in_env_reach_every_airflow_service(tmp_path):
+    off = parsed_config(tmp_path)  # .env.example as it is: alerts off, and no error
+    for name, service in airflow_services(off).items():
+        settings = AlertSettings.from_env(service["environment"])
+        assert (settings.webhook_url, settings.smtp_host, settings.smtp_security) == \
+            ("", "", "starttls"), name
+    on = parsed_config(tmp_path, FDP_ALERT_WEBHOOK_URL="https://hooks.example.org/T0/B0",
+                       FDP_ALERT_SMTP_HOST="smtp.example.org", FDP_ALERT_SMTP_PORT="2525",
+                       FDP_ALERT_SMTP_TO="desk@example.org, risk@example.org",
+                       FDP_ALERT_MAX_AGE_DAYS="7")
+    for name, service in airflow_services(on).items():
+        settings = AlertSettings.from_env(service["environment"])
+        assert settings.webhook_url == "https://hooks.example.org/T0/B0", name
+        assert (settings.smtp_host, settings.smtp_port, settings.max_age_days) == \
+            ("smtp.example.org", 2525, 7), name
+        assert settings.smtp_to == ("desk@example.org", "risk@example.org"), name
 
 
 def test_compose_env_switches_the_executor_and_the_data_folder(tmp_path):
