@@ -18,6 +18,8 @@ DERIVE_DIR = SQL_DIR / "derive"
 DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
                   "airport_traffic_daily", "route_events", "service_shifts", "route_crossings",
                   "route_detours")
+# What a derive keeps for the next night, not published (schema fdp_state, migration 023).
+DERIVED_STATE = ("fdp_state.route_last_flights",)
 CARRIER_STATUS_STEP = "027_carrier_status.sql"  # rebuilds its tables whole on every load
 # A rebuild derives the history this many days at a time, in date order, as nights do: the
 # same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
@@ -106,6 +108,8 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
         for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
             con.execute("INSERT INTO written_days VALUES (?, NULL)", [table])  # all of it
+        for table in DERIVED_STATE:
+            con.execute(f"DELETE FROM {table}")
         for n, chunk in enumerate(chunks, start=1):
             if len(chunks) > 1:
                 log.info("rebuilding derived tables: days %s to %s (%d of %d)",

@@ -2,6 +2,15 @@
 -- A flight's time is its airborne time (OpenSky's lastSeen - firstSeen) or block time (flight
 -- lists), departure to arrival; a flown flight counts as timed when both are known and the
 -- time is between 10 minutes and 20 hours (anything else is a data error, not a flight).
+-- A route-day's flight-time baseline and spread (sql/derive/060) depend on its 28 days before
+-- only: a rewritten day whose 28 days before are untouched keeps them (carried below), so a
+-- night's reload of yesterday does not recompute them.
+CREATE OR REPLACE TEMP TABLE carried_baselines AS
+SELECT carrier_icao, origin_icao, dest_icao, flight_date, flight_minutes_baseline,
+       flight_minutes_spread
+FROM route_daily
+WHERE flight_date IN (SELECT d FROM touched_dates) AND timed_flights > 0;
+
 DELETE FROM route_daily WHERE flight_date IN (SELECT d FROM touched_dates);
 INSERT INTO written_days SELECT DISTINCT 'route_daily', d FROM touched_dates;
 
@@ -12,12 +21,20 @@ WITH timed AS (
                     date_diff('second', dep_time_utc, arr_time_utc) / 60.0 END AS minutes
     FROM counted_flights
     WHERE flight_date IN (SELECT d FROM touched_dates)
+),
+counted AS (
+    SELECT flight_date, carrier_icao, origin_icao, dest_icao,
+           count(*) FILTER (WHERE status IN ('observed', 'completed', 'diverted')) AS flights,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS timed_flights,
+           median(minutes) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS median_flight_minutes
+    FROM timed
+    WHERE carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
+    GROUP BY ALL
 )
-SELECT flight_date, carrier_icao, origin_icao, dest_icao,
-       count(*) FILTER (WHERE status IN ('observed', 'completed', 'diverted')) AS flights,
-       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-       count(*) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS timed_flights,
-       median(minutes) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS median_flight_minutes
-FROM timed
-WHERE carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
-GROUP BY ALL;
+SELECT c.*,  -- 060 replaces the carried values of the days whose 28 days before changed
+       CASE WHEN c.timed_flights > 0 THEN k.flight_minutes_baseline END
+           AS flight_minutes_baseline,
+       CASE WHEN c.timed_flights > 0 THEN k.flight_minutes_spread END AS flight_minutes_spread
+FROM counted c
+LEFT JOIN carried_baselines k USING (carrier_icao, origin_icao, dest_icao, flight_date);

@@ -43,33 +43,31 @@ FROM since;
 
 -- Flight days of the routes that flew since lo from gap_from on, and each one's last two before
 -- it (within a year): the gaps still open on gap_from start at the last, and whether that one
--- started the route depends on the one before. One pass over the 148 days before gap_from finds
--- the routes and, for most, their last two; only the others are looked up further back. So a
--- night reads weeks of route_daily and orders the days it judges, not a year.
+-- started the route depends on the one before. Each route's last flight days are kept night to
+-- night (fdp_state.route_last_flights, sql/derive/035); only a route whose kept days are all
+-- from gap_from on (a night that rewrites an older day) is looked up further back. So a night
+-- reads the days it judges, not weeks or a year of route_daily.
 CREATE OR REPLACE TEMP TABLE recent_routes AS
-SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date) AS last_day,
-       coalesce(max(r.flight_date, 2) FILTER (WHERE r.flight_date < w.gap_from), [])
-           AS last_two
-FROM route_daily r, route_window w
-WHERE r.flights > 0 AND r.flight_date >= w.lo - 28
-GROUP BY r.carrier_icao, r.origin_icao, r.dest_icao;
+SELECT s.carrier_icao, s.origin_icao, s.dest_icao, s.days[1] AS last_day,
+       list_filter(s.days, lambda x: x < w.gap_from AND x >= w.lo - 365)[1:2] AS last_two,
+       NOT s.complete AND list_min(s.days) >= w.lo - 365 AS may_have_older
+FROM fdp_state.route_last_flights s, route_window w
+WHERE s.days[1] >= w.lo;
 
 CREATE OR REPLACE TEMP TABLE route_days AS
-WITH affected AS (
-    SELECT c.* FROM recent_routes c, route_window w WHERE c.last_day >= w.lo
-),
-long_before AS (  -- fewer than two flights in the 148 days before gap_from
+WITH looked_up AS (  -- fewer than two kept days before gap_from, and older days not kept
     SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date, 2) AS days
     FROM route_daily r
-    JOIN affected a USING (carrier_icao, origin_icao, dest_icao), route_window w
-    WHERE len(a.last_two) < 2
-      AND r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.lo - 28
+    JOIN recent_routes a USING (carrier_icao, origin_icao, dest_icao), route_window w
+    WHERE len(a.last_two) < 2 AND a.may_have_older
+      AND r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.gap_from
     GROUP BY ALL
 ),
 before_from AS (
-    SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date FROM affected
-    UNION ALL
-    SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM long_before
+    SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date
+    FROM recent_routes
+    UNION  -- a looked-up route's kept days are among its days found again
+    SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM looked_up
 ),
 last_two_before_from AS (
     SELECT * FROM before_from

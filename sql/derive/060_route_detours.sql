@@ -21,9 +21,9 @@
 -- judged days; confidence 1 - that chance. The detour ends (ended_on) on the first flight day
 -- after detected_on that, with the route's next 2 flight days (within 14 days), is not long.
 --
--- Incremental: a day's B and S depend on the 28 days before it, so the days from the first
--- touched day to 28 days after the last get theirs anew (a night: its own day; a late day
--- also the 28 after it). A detour starting on d depends on the route's days d - 56 to d + 13
+-- Incremental: a day's B and S depend on the 28 days before it, so the days with a touched
+-- day among their 28 before get theirs anew, and the route-days a touched day added (a night
+-- that reloads yesterday and loads today: today's; a late day: also the 28 after it). A detour starting on d depends on the route's days d - 56 to d + 13
 -- (its own baseline and judged days, and those of an onset up to 28 days before that can make
 -- it the same detour), its end on at most 14 days after the end. So a night judges again the
 -- detours from J = the first touched day - 13 on, and the ends of those still on or ended
@@ -32,25 +32,35 @@
 -- it is not judged again, so night by night equals one rebuild.
 
 CREATE OR REPLACE TEMP TABLE detour_window AS  -- no day touched: windows after every day
-SELECT first_day - 13 AS judged_from, first_day AS refresh_from, last_day + 28 AS refresh_to
-FROM (SELECT coalesce(min(d), DATE '9999-12-31') AS first_day,
-             coalesce(max(d), DATE '9999-12-31') AS last_day FROM touched_dates);
+SELECT first_day - 13 AS judged_from, first_day AS refresh_from
+FROM (SELECT coalesce(min(d), DATE '9999-12-31') AS first_day FROM touched_dates);
 
 -- Each route-day's baseline and spread are kept in route_daily: the days whose 28 days before
--- hold a touched day get them anew (a night: its own day), so no night recomputes a window.
+-- hold a touched day get them anew (a night: its own day), and so do the route-days a touched
+-- day added (020 carried the others' over), so no night recomputes a window it need not.
+CREATE OR REPLACE TEMP TABLE baseline_days AS
+SELECT carrier_icao, origin_icao, dest_icao, flight_date
+FROM route_daily
+WHERE timed_flights > 0
+  AND flight_date IN (SELECT DISTINCT t.d + n::INTEGER FROM touched_dates t, range(1, 29) r(n))
+UNION
+SELECT carrier_icao, origin_icao, dest_icao, flight_date
+FROM route_daily r
+ANTI JOIN carried_baselines k USING (carrier_icao, origin_icao, dest_icao, flight_date)
+WHERE r.timed_flights > 0 AND r.flight_date IN (SELECT d FROM touched_dates);
+
 CREATE OR REPLACE TEMP TABLE refreshed_baselines AS
 SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
        count(h.flight_date) AS baseline_days,
        -- the quartiles in one aggregate: one sort of each route-day's days, not three
        quantile_cont(h.median_flight_minutes, [0.25, 0.5, 0.75]) AS quartiles
-FROM route_daily r
+FROM baseline_days r
 CROSS JOIN detour_window w
 LEFT JOIN route_daily h
   ON h.carrier_icao = r.carrier_icao AND h.origin_icao = r.origin_icao
  AND h.dest_icao = r.dest_icao AND h.timed_flights > 0
  AND h.flight_date BETWEEN r.flight_date - 28 AND r.flight_date - 1
  AND h.flight_date >= w.refresh_from - 28
-WHERE r.timed_flights > 0 AND r.flight_date BETWEEN w.refresh_from AND w.refresh_to
 GROUP BY ALL;
 
 UPDATE route_daily r

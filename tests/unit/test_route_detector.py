@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from pipeline import store
-from pipeline.store.derive import DERIVED_TABLES
+from pipeline.store.derive import DERIVED_STATE, DERIVED_TABLES
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -55,6 +55,17 @@ def events(con, route=None):
     if route:
         query += f" AND carrier_icao = '{route[0]}' AND dest_icao = '{route[2]}'"
     return con.execute(query + " ORDER BY event_date, event_type").fetchall()
+
+
+def events_as_stored(con, carrier: str = "%") -> list[tuple]:
+    return con.execute("SELECT event_type, event_date, last_flight_date, detected_on "
+                       "FROM route_events WHERE carrier_icao <> 'HUB' AND carrier_icao LIKE ? "
+                       "ORDER BY event_date, event_type", [carrier]).fetchall()
+
+
+def last_flights(con, carrier: str = "%") -> list[tuple]:
+    return con.execute("SELECT * FROM fdp_state.route_last_flights WHERE carrier_icao LIKE ? "
+                       "ORDER BY ALL", [carrier]).fetchall()
 
 
 def d(n: int) -> date:
@@ -186,8 +197,9 @@ def test_night_by_night_gives_the_same_events_as_one_rebuild(con):
     rebuilt = events(con)
     traffic = "SELECT * FROM airport_traffic_daily ORDER BY ALL"
     rebuilt_traffic = con.execute(traffic).fetchall()
+    rebuilt_state = last_flights(con)
     con.execute("DELETE FROM route_events; DELETE FROM route_daily; "
-                "DELETE FROM airport_traffic_daily")
+                "DELETE FROM airport_traffic_daily; DELETE FROM fdp_state.route_last_flights")
     for n in range(0, 91):  # as the nightly loads do: one touched day at a time
         con.begin()
         con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT ?::DATE AS d", [d(n)])
@@ -199,7 +211,57 @@ def test_night_by_night_gives_the_same_events_as_one_rebuild(con):
     assert nightly == rebuilt and len(rebuilt) == 4
     # each night's traffic baselines come from the counts earlier nights stored
     assert con.execute(traffic).fetchall() == rebuilt_traffic
+    assert last_flights(con) == rebuilt_state
     assert ("started", d(63), None, d(66)) in rebuilt
+
+
+def test_a_rewrite_that_takes_away_a_routes_kept_flight_days_judges_as_a_rebuild(con):
+    """Each route's last flight days are kept night to night (sql/derive/035): a night that
+    rewrites days a route's kept list holds must judge the route as a rebuild of the same
+    flights does, though the list then lacks days it held (here first some, then all)."""
+    background(con)
+    add_flights(con, DAILY, days(0, 59))
+    add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))
+    store.rebuild_derived(con)
+    assert last_flights(con, "DLY") == [
+        ("DLY", "AAAA", "BBBB", [d(n) for n in range(59, 51, -1)], False)]
+
+    def restate(first_silent: int) -> list[tuple]:
+        """A late restatement: the daily route had no flight from first_silent to day 59. Day
+        30, restated too, brings back a flight day older than those the list keeps."""
+        con.execute("DELETE FROM flights WHERE carrier_icao = 'DLY' AND flight_date >= ?",
+                    [d(first_silent)])
+        con.begin()
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT unnest(?::DATE[]) AS d", [[d(30), *days(first_silent, 59)]])
+        store.derive(con)
+        con.commit()
+        return events_as_stored(con, "DLY")
+
+    # days 52 to 54 stay kept; the list is sure of them only, and the route's last two before
+    # the touched days are there
+    assert restate(55) == [("suspended", d(55), d(54), d(58))]
+    assert last_flights(con, "DLY") == [
+        ("DLY", "AAAA", "BBBB", [d(54), d(53), d(52)], False)]
+    # none of the kept days stays: the route is looked up again in route_daily
+    nightly = restate(48)
+    nightly_state = last_flights(con)
+    assert nightly == [("suspended", d(48), d(47), d(51))]
+    store.rebuild_derived(con)
+    assert events_as_stored(con, "DLY") == nightly
+    assert last_flights(con) == nightly_state
+
+
+def test_a_database_migrated_to_kept_last_flights_judges_its_next_night_as_before(tmp_path):
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        background(con)
+        add_flights(con, DAILY, days(0, 59))
+        store.rebuild_derived(con)
+        kept = last_flights(con)
+        con.execute("DROP SCHEMA fdp_state CASCADE; DELETE FROM schema_migrations "
+                    "WHERE version = 23")  # as the database was before migration 023
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        assert last_flights(con) == kept and len(kept) == len(HUB_ROUTES) + 1
 
 
 def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):
@@ -212,7 +274,7 @@ def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):
 
     def derived() -> dict[str, list[tuple]]:
         return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-                for table in (*DERIVED_TABLES, "carrier_status")}
+                for table in (*DERIVED_TABLES, *DERIVED_STATE, "carrier_status")}
 
     store.rebuild_derived(con, chunk_days=1000)
     one_pass = derived()
@@ -235,7 +297,7 @@ def test_a_load_that_touched_no_day_leaves_the_derived_tables_as_they_were(con):
 
     def derived() -> dict[str, list[tuple]]:
         return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-                for table in (*DERIVED_TABLES, "carrier_status")}
+                for table in (*DERIVED_TABLES, *DERIVED_STATE, "carrier_status")}
 
     before = derived()
     con.begin()

@@ -150,14 +150,33 @@ def test_night_by_night_equals_one_rebuild(con):
     fly(con, "LEMD", "LPPT", [t + (30 if n >= 40 else 0) for n, t in enumerate(usual(100, 70))])
     rebuilt = detours(con)
     assert len(rebuilt) == 2
-    con.execute("DELETE FROM route_detours")
-    for n in range(100):  # the nights, one day each, in order
-        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT ?::DATE AS d",
-                    [day(n)])
+    route_days = "SELECT * FROM route_daily ORDER BY ALL"
+    rebuilt_days = con.execute(route_days).fetchall()
+    con.execute("DELETE FROM route_detours; DELETE FROM route_daily")
+    late = "FROM flights WHERE origin_icao = 'LEMD'"
+    con.execute(f"CREATE TEMP TABLE late AS SELECT * {late}; DELETE {late}")
+    for n in range(101):  # the nights in order, each reloading the day before, as OpenSky's do
+        # Madrid - Lisbon's flights come a night late: the reloaded day gains a route-day
+        con.execute("INSERT INTO flights SELECT * FROM late WHERE flight_date = ?",
+                    [day(n - 1)])
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT unnest(?::DATE[]) AS d", [[day(max(n - 1, 0)), day(n)]])
         store.derive(con)
     nightly = con.execute("SELECT origin_icao, dest_icao, started_on, detected_on, ended_on, "
                           "minutes_added, confidence FROM route_detours ORDER BY ALL").fetchall()
     assert nightly == rebuilt
+    # the baselines a reloaded day carried over are those a rebuild computes
+    assert con.execute(route_days).fetchall() == rebuilt_days
+    # a late correction of old days: the 28 days after each get their baselines anew
+    corrected = [day(30), day(31), day(32)]
+    con.execute("UPDATE flights SET arr_time_utc = arr_time_utc + INTERVAL 40 MINUTE "
+                "WHERE origin_icao = 'KMIA' AND flight_date IN ?", [corrected])
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT unnest(?::DATE[]) AS d",
+                [corrected])
+    store.derive(con)
+    nightly_days = con.execute(route_days).fetchall()
+    store.rebuild_derived(con)
+    assert nightly_days == con.execute(route_days).fetchall() != rebuilt_days
 
 
 def test_a_detour_is_alerted_in_the_week_after_its_detection_for_a_crossed_country(con):
