@@ -14,10 +14,10 @@ from pipeline.store.publish import record_written_days, start_recording
 
 DERIVE_DIR = SQL_DIR / "derive"
 # What a derive writes for touched days and new routes (carrier_status is rebuilt whole by
-# every derive).
+# every derive, from carrier_evidence, which it keeps for the days it rewrites).
 DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
                   "airport_traffic_daily", "route_events", "service_shifts", "route_crossings",
-                  "route_detours")
+                  "route_detours", "carrier_evidence")
 # What a derive keeps for the next night, not published (schema fdp_state, migration 023).
 DERIVED_STATE = ("fdp_state.route_last_flights",)
 CARRIER_STATUS_STEP = "027_carrier_status.sql"  # rebuilds its tables whole on every load

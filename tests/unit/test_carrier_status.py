@@ -201,3 +201,35 @@ def test_disputed_acts_say_so(con):
     store.rebuild_derived(con)
     [(*_, note)] = suspended_on(con, "2025-11-27")
     assert note == "sources disagree about this act [disputed-legal-form]"
+
+
+def test_evidence_kept_night_by_night_equals_a_rebuilds(con):
+    """sql/derive/027 keeps each act date's evidence from the days a night rewrote: nights that
+    add flights, a reload that takes away the last flight before an act (looked up again), and
+    an act added later must leave what a rebuild computes."""
+    act(con, "rev", "revoked", "IBE", "2025-11-26")
+
+    def night(*days: str) -> None:
+        con.begin()
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT unnest(?::DATE[]) AS d", [list(days)])
+        store.derive(con)
+        con.commit()
+
+    def evidence() -> list[tuple]:
+        return con.execute("SELECT * FROM carrier_evidence ORDER BY ALL").fetchall()
+
+    for n, day in enumerate(["2025-11-20", "2025-11-22", "2025-11-27"]):
+        flight(con, f"f{n}", "IBE", day)
+        night(day)
+    assert evidence() == [("IBE", "VE", date(2025, 11, 26), date(2025, 11, 22),
+                           date(2025, 11, 27))]
+    con.execute("DELETE FROM flights WHERE flight_date = DATE '2025-11-22'")
+    night("2025-11-22")  # the reload: 22 Nov had no flight after all
+    act(con, "end", "authorized", "IBE", "2025-11-21")
+    flight(con, "f3", "IBE", "2025-11-28")
+    night("2025-11-28")
+    nightly = evidence()
+    assert nightly[1] == ("IBE", "VE", date(2025, 11, 26), date(2025, 11, 20), date(2025, 11, 27))
+    store.rebuild_derived(con)
+    assert evidence() == nightly and len(nightly) == 2
