@@ -52,16 +52,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         if version == 0 or version in applied:
             continue
         text = path.read_text(encoding="utf-8")
-        con.begin()
-        try:
+        with transaction(con):
             con.execute(text)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, path.name, utc_now()]
             )
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
         newly_applied.append(path.name)
         rebuild = rebuild or (REBUILD_MARK in text and bool(applied))
     apply_views(con)
@@ -76,10 +71,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def apply_views(con: duckdb.DuckDBPyConnection) -> None:
-    con.begin()
-    try:
+    with transaction(con):
         for path in sorted(VIEWS_DIR.glob("*.sql")):
             con.execute(path.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed if it ends, rolled back if it raises."""
+    con.begin()
+    try:
+        yield
         con.commit()
     except Exception:
         con.rollback()

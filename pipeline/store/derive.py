@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.config import SQL_DIR
 from pipeline.store.checks import check_written_days
+from pipeline.store.db import transaction
 from pipeline.store.publish import record_written_days, start_recording
 
 DERIVE_DIR = SQL_DIR / "derive"
@@ -85,13 +86,8 @@ def refresh_carrier_status(con: duckdb.DuckDBPyConnection) -> None:
     """Redo the step every load runs (carrier_status and its evidence, from the registry and
     carrier_country_days) on its own: after a migration, so the tables it adds or changes are
     filled before the next publish."""
-    con.begin()
-    try:
+    with transaction(con):
         con.execute((DERIVE_DIR / CARRIER_STATUS_STEP).read_text(encoding="utf-8"))
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
 
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection,
@@ -102,8 +98,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
         "SELECT DISTINCT flight_date FROM flights WHERE flight_date IS NOT NULL ORDER BY 1"
     ).fetchall()]
     chunks = [days[i:i + chunk_days] for i in range(0, len(days), chunk_days)] or [[]]
-    con.begin()
-    try:
+    with transaction(con):
         start_recording(con)
         for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
@@ -119,7 +114,3 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
             derive(con)
             check_written_days(con)
         record_written_days(con)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
