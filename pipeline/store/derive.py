@@ -21,7 +21,7 @@ DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_
                   "route_detours", "carrier_evidence")
 # What a derive keeps for the next night, not published (schema fdp_state, migration 023).
 DERIVED_STATE = ("fdp_state.route_last_flights",)
-CARRIER_STATUS_STEP = "027_carrier_status.sql"  # rebuilds its tables whole on every load
+CARRIER_STATUS_STEP = "027_carrier_status.sql"  # carrier_status whole, its evidence kept
 # A rebuild derives the history this many days at a time, in date order, as nights do: the
 # same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
 REBUILD_CHUNK_DAYS = 28
