@@ -23,9 +23,10 @@
 --
 -- Incremental: a day's B and S depend on the 28 days before it, so the days with a touched
 -- day among their 28 before get theirs anew, and the route-days a touched day added (a night
--- that reloads yesterday and loads today: today's; a late day: also the 28 after it). A detour starting on d depends on the route's days d - 56 to d + 13
--- (its own baseline and judged days, and those of an onset up to 28 days before that can make
--- it the same detour), its end on at most 14 days after the end. So a night judges again the
+-- that reloads yesterday and loads today: today's; a late day: also the 28 after it). A
+-- detour starting on d depends on the route's days d - 56 to d + 13 (its own baseline and
+-- judged days, and those of an onset up to 28 days before that can make it the same detour),
+-- its end on at most 14 days after the end. So a night judges again the
 -- detours from J = the first touched day - 13 on, and the ends of those still on or ended
 -- from J on, reading the routes' days from J - 56: weeks of route_daily with their stored
 -- baselines, never the history, and no window over them. Once a detour's days are all loaded
