@@ -59,11 +59,11 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install lint system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The edit loop: unit tests only, without those marked slow (pyproject.toml, markers).
 test-fast: install lint
-	$(BIN)/pytest tests/unit -m "not slow" -q
+	$(BIN)/pytest tests/unit -m "not slow" -q -n auto
 
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --universal --python-version 3.11 \

@@ -44,6 +44,41 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FAULT_OUTCOMES: list[tuple[str, str, str, int]] = []
 
 
+# `make test` runs the suite on every core (pytest-xdist). The tests of these modules run in
+# one worker per group: the demo's session fixture is made once, and no two of Airflow's
+# standalone servers (whose log servers listen on fixed ports) overlap. xdist's own
+# `--dist loadgroup` cannot do it under pytest 9, whose node ids it no longer rewrites.
+WORKER_GROUPS = {"test_demo.py": "demo", "test_report_render.py": "demo",
+                 "test_scheduler.py": "airflow-standalone", "test_deploy.py": "airflow-standalone"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        """Each test is a work unit of its own, but a group's modules are one unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return WORKER_GROUPS.get(module, nodeid)
+
+    return ModuleGroupScheduling(config, log)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a worker: hand its fault outcomes to the controller, which prints the summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fault_outcomes"] = FAULT_OUTCOMES
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    FAULT_OUTCOMES.extend(tuple(outcome) for outcome in
+                          getattr(node, "workeroutput", {}).get("fault_outcomes", ()))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if not FAULT_OUTCOMES:
         return
