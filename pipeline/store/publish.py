@@ -194,11 +194,20 @@ def _catch_up(con: duckdb.DuckDBPyConnection, held: Version, now: Version) -> No
 
 
 def _replace_days(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    days = ("" if _rewritten(con, table) else
-            f" WHERE flight_date IN (SELECT flight_date FROM publish_days "
+    """The slot's rows of the written days (a rebuilt table's all) replaced. The days go in
+    date order: the database lists a night's rows by partition, whose day is not always the
+    flights', and the next night's delete of one of those days then left many row groups
+    partly empty, which the slot's checkpoint merged and rewrote (0.7 s a night at any
+    history, 0.01 s sorted)."""
+    if _rewritten(con, table):
+        con.execute(f'DELETE FROM {SLOT}."{table}"')
+        con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"')
+        return
+    days = (f" WHERE flight_date IN (SELECT flight_date FROM publish_days "
             f"WHERE table_name = '{table}')")
     con.execute(f'DELETE FROM {SLOT}."{table}"{days}')
-    con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"{days}')
+    con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"{days} '
+                'ORDER BY flight_date')
 
 
 def _rewritten(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -207,3 +207,22 @@ def test_a_published_copy_somebody_wrote_to_is_copied_anew(settings, tmp_path):
     load_and_publish(settings, tmp_path, later(fixture_frame(), 1), "2", "2025-11-21/SVMI")
     load_and_publish(settings, tmp_path, later(fixture_frame(), 2), "3", "2025-11-22/SVMI")
     assert tables(settings.published_path) == tables(settings.duckdb_path)
+
+
+def test_a_slot_gets_the_days_it_replaces_in_date_order(settings, tmp_path):
+    """A partition may hold flights of another day (an arrival list's flight that left the day
+    before). Listed as the database lists them, by partition, one day's rows were spread over
+    the slot's row groups, and the next night's delete of that day made its checkpoint merge
+    and rewrite them all."""
+    frame = fixture_frame()
+    load_and_publish(settings, tmp_path, frame, "1")  # both slots copied whole
+    load_and_publish(settings, tmp_path, later(frame, 1), "2", "2025-11-21/SVMI")
+    with store.connect(settings.duckdb_path) as con:
+        store.load_partitions(con, [stage(tmp_path, later(frame, 3), "2025-11-22/SVMI"),
+                                    stage(tmp_path, later(frame, 2), "2025-11-23/SVMI")], "3")
+        store.publish(con, settings)  # in place: the two partitions' days replaced
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        listed = [day for (day,) in con.execute(
+            "SELECT flight_date FROM flights ORDER BY rowid").fetchall()]
+    assert listed == sorted(listed)
+    assert tables(settings.published_path) == tables(settings.duckdb_path)
