@@ -182,8 +182,7 @@ def _catch_up(con: duckdb.DuckDBPyConnection, held: Version, now: Version) -> No
             elif table in GROWING and not _rewritten(con, table):
                 _add_missing(con, table, GROWING[table])
             elif _contents_differ(con, table):
-                con.execute(f'DELETE FROM {SLOT}."{table}"')
-                con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"')
+                _copy_table(con, table)
         _stamp(con, now)
         con.commit()
     except Exception:
@@ -200,14 +199,18 @@ def _replace_days(con: duckdb.DuckDBPyConnection, table: str) -> None:
     partly empty, which the slot's checkpoint merged and rewrote (0.7 s a night at any
     history, 0.01 s sorted)."""
     if _rewritten(con, table):
-        con.execute(f'DELETE FROM {SLOT}."{table}"')
-        con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"')
+        _copy_table(con, table)
         return
     days = (f" WHERE flight_date IN (SELECT flight_date FROM publish_days "
             f"WHERE table_name = '{table}')")
     con.execute(f'DELETE FROM {SLOT}."{table}"{days}')
     con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"{days} '
                 'ORDER BY flight_date')
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f'DELETE FROM {SLOT}."{table}"')
+    con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}"')
 
 
 def _rewritten(con: duckdb.DuckDBPyConnection, table: str) -> bool:
