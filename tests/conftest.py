@@ -3,6 +3,7 @@ metadata database in a temporary folder) is fixed here, before any test imports 
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -38,6 +39,11 @@ for url_variable in ("FDP_OPENSKY_API_URL", "FDP_OPENSKY_AUTH_URL", "FDP_FAA_NOT
     os.environ[url_variable] = "http://127.0.0.1:9/no-server-in-this-test"
 SESSION_AIRFLOW_VARIABLES = {key: value for key, value in os.environ.items()
                              if key.startswith("AIRFLOW")}
+# Airflow adds a root log handler on the sys.stderr of its first import. Imported here, that is
+# the session's capture. Imported first by a test that captures its own output (capsys), as
+# happened once the suite ran in parallel, it was that test's stream, closed after it, and a
+# later test's warning printed "--- Logging error ---" into that test's stderr.
+importlib.import_module("airflow")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # (source, fault, outcome, rows lost): filled by tests/faults, printed at the end of the run
