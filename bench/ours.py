@@ -2,8 +2,9 @@
 raw zone -> nightly.fetch_partition (replay: the raw copy) -> nightly.normalize_chunk
 (pandas, pandera schema, a staging Parquet file a chunk of partitions) ->
 store.load_partitions (one transaction: replace each partition, then derive). store.publish,
-which copies the database for readers after a good load, is timed on its own: it is not part
-of load plus derive."""
+which brings the readers' copy up to date after a good load, is timed on its own, and so is
+closing the writer's connection, where DuckDB checkpoints the night into the file, as at the
+end of a night's load task."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class NightTimes:
     load_derive_s: float  # store.load_partitions: the one load transaction, derive included
     derive_s: float  # of which the derive steps (sql/derive)
     publish_s: float
+    close_s: float  # the writer's connection closed: DuckDB checkpoints the night into the file
 
 
 def normalize_night(day: date, settings: Settings, sources: tuple[str, ...]) -> list[dict]:
@@ -40,16 +42,17 @@ def normalize_night(day: date, settings: Settings, sources: tuple[str, ...]) -> 
 
 
 def load_night(staged: list[dict], settings: Settings, run_id: str
-               ) -> tuple[float, float, float]:
-    """nightly.load_night's steps, timed apart: (load plus derive, of which derive, publish)
-    in seconds."""
+               ) -> tuple[float, float, float, float]:
+    """nightly.load_night's steps, timed apart: (load plus derive, of which derive, publish,
+    closing the writer's connection) in seconds."""
     parts = sorted((store.StagedPartition(**s) for s in staged), key=lambda p: p.partition)
     with store.connect(settings.duckdb_path) as con, timed_derive() as derive_times:
         began = perf_counter()
         store.load_partitions(con, parts, run_id)
         loaded = perf_counter()
         store.publish(con, settings)
-        return loaded - began, sum(derive_times), perf_counter() - loaded
+        published = perf_counter()
+    return loaded - began, sum(derive_times), published - loaded, perf_counter() - published
 
 
 @contextmanager
@@ -76,7 +79,8 @@ def run_night(day: date, settings: Settings, sources: tuple[str, ...]) -> tuple[
     began = perf_counter()
     staged = normalize_night(day, settings, sources)
     normalized = perf_counter() - began
-    load_s, derive_s, publish_s = load_night(staged, settings, f"bench__{day.isoformat()}")
+    load_s, derive_s, publish_s, close_s = load_night(staged, settings,
+                                                      f"bench__{day.isoformat()}")
     times = NightTimes(day, len(staged), sum(s["rows"] for s in staged), normalized, load_s,
-                       derive_s, publish_s)
+                       derive_s, publish_s, close_s)
     return times, staged
