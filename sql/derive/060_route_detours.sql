@@ -24,13 +24,16 @@
 -- Incremental: a day's B and S depend on the 28 days before it, so the days with a touched
 -- day among their 28 before get theirs anew, and the route-days a touched day added (a night
 -- that reloads yesterday and loads today: today's; a late day: also the 28 after it). A
--- detour starting on d depends on the route's days d - 56 to d + 13 (its own baseline and
--- judged days, and those of an onset up to 28 days before that can make it the same detour),
--- its end on at most 14 days after the end. So a night judges again the
--- detours from J = the first touched day - 13 on, and the ends of those still on or ended
--- from J on, reading the routes' days from J - 56: weeks of route_daily with their stored
--- baselines, never the history, and no window over them. Once a detour's days are all loaded
--- it is not judged again, so night by night equals one rebuild.
+-- detour starting on d depends on the route's days d - 28 to d + 13 (its baseline and judged
+-- days) and on the lasting onsets of the 28 days before d (once), its end on at most 14 days
+-- after the end. So a night judges again the onsets from J = the first touched day - 13 on,
+-- and the ends of the detours still on or ended from J on, reading the routes' days from
+-- J - 28: weeks of route_daily with their stored baselines, never the history, and no window
+-- over them. The lasting onsets before J are those of earlier nights, kept night to night
+-- (fdp_state.lasting_onsets, migration 024): none of their days changed. Judging them again
+-- read four more weeks of onsets and four more of days before those (0.15 s a night on the
+-- benchmark's year). Once a detour's days are all loaded it is not judged again, so night by
+-- night equals one rebuild.
 
 CREATE OR REPLACE TEMP TABLE detour_window AS  -- no day touched: windows after every day
 SELECT first_day - 13 AS judged_from, first_day AS refresh_from
@@ -82,13 +85,13 @@ SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
                 >= detour_threshold(r.flight_minutes_baseline, r.flight_minutes_spread), false)
            AS long
 FROM route_daily r, detour_window w
-WHERE r.timed_flights > 0 AND r.flight_date >= w.judged_from - 56;
+WHERE r.timed_flights > 0 AND r.flight_date >= w.judged_from - 28;
 
 -- onsets: long days whose route's previous flight day (within 28 days) was not long
 CREATE OR REPLACE TEMP TABLE detour_onsets AS
 WITH long_days AS (
     SELECT t.* FROM timed_days t, detour_window w
-    WHERE t.long AND t.flight_date >= w.judged_from - 28
+    WHERE t.long AND t.flight_date >= w.judged_from
 ),
 previous AS (  -- looked up for the long days only: a join, not a sort of every route-day
     SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.flight_date,
@@ -142,6 +145,12 @@ SELECT r.*, binomial_tail(r.judged_days, r.long_days, c.p) AS chance,
 FROM runs r
 JOIN chances c USING (carrier_icao, origin_icao, dest_icao, started_on);
 
+-- the lasting onsets (reported or not) for the nights after: "once" reads those before J
+DELETE FROM fdp_state.lasting_onsets
+WHERE started_on >= (SELECT judged_from FROM detour_window);
+INSERT INTO fdp_state.lasting_onsets
+SELECT carrier_icao, origin_icao, dest_icao, started_on FROM judged_onsets WHERE lasting;
+
 DELETE FROM route_detours WHERE started_on >= (SELECT judged_from FROM detour_window);
 
 INSERT INTO route_detours BY NAME
@@ -149,11 +158,11 @@ SELECT carrier_icao, origin_icao, dest_icao, started_on, detected_on,
        round(baseline, 1) AS baseline_minutes, round(threshold, 1) AS threshold_minutes,
        round(minutes_added, 1) AS minutes_added, judged_days, long_days,
        1 - chance AS confidence
-FROM judged_onsets l, detour_window w
-WHERE l.lasting AND l.started_on >= w.judged_from
-  AND NOT EXISTS (SELECT 1 FROM judged_onsets e
+FROM judged_onsets l
+WHERE l.lasting
+  AND NOT EXISTS (SELECT 1 FROM fdp_state.lasting_onsets e
                   WHERE e.carrier_icao = l.carrier_icao AND e.origin_icao = l.origin_icao
-                    AND e.dest_icao = l.dest_icao AND e.lasting
+                    AND e.dest_icao = l.dest_icao
                     AND e.started_on BETWEEN l.started_on - 28 AND l.started_on - 1);
 
 -- Ends, for the detours still on or ended from J on: against the detour's own B and T. A day

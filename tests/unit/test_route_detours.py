@@ -179,6 +179,35 @@ def test_night_by_night_equals_one_rebuild(con):
     assert nightly_days == con.execute(route_days).fetchall() != rebuilt_days
 
 
+def nights(con, last: int) -> None:
+    """Derive day 0 to day `last` night by night, each night reloading the day before, from
+    empty derived tables and state."""
+    con.execute("DELETE FROM route_detours; DELETE FROM route_daily; "
+                "DELETE FROM fdp_state.lasting_onsets")
+    for n in range(last + 1):
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT unnest(?::DATE[]) AS d", [[day(max(n - 1, 0)), day(n)]])
+        store.derive(con)
+
+
+def test_a_jump_seen_again_within_four_weeks_is_the_same_detour_night_by_night(con):
+    """Five days of longer times, one usual day, then longer again: the second onset is lasting
+    too, but within 28 days of the first, so one detour, also on the nights that judge the
+    second onset weeks after the first one's days (they read it from the kept onsets)."""
+    times = usual()
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR and n != DETOUR + 5 else 0)
+                              for n, t in enumerate(times)])
+    rebuilt = detours(con)
+    assert [(started, detected) for _, _, started, detected, *_ in rebuilt] == [
+        (day(DETOUR), day(DETOUR + 4))]
+    assert con.execute("SELECT started_on FROM fdp_state.lasting_onsets ORDER BY 1"
+                       ).fetchall() == [(day(DETOUR),), (day(DETOUR + 6),)]
+    nights(con, 99)
+    assert con.execute("SELECT origin_icao, dest_icao, started_on, detected_on, ended_on, "
+                       "minutes_added, confidence FROM route_detours ORDER BY ALL"
+                       ).fetchall() == rebuilt
+
+
 def test_a_detour_is_alerted_in_the_week_after_its_detection_for_a_crossed_country(con):
     times = usual()
     fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(times)])
