@@ -6,35 +6,45 @@
 -- only: a rewritten day whose 28 days before are untouched keeps them (carried below), so a
 -- night's reload of yesterday does not recompute them.
 CREATE OR REPLACE TEMP TABLE carried_baselines AS
-SELECT carrier_icao, origin_icao, dest_icao, flight_date, flight_minutes_baseline,
-       flight_minutes_spread
+SELECT route_key, flight_date, flight_minutes_baseline, flight_minutes_spread
 FROM route_daily
 WHERE flight_date IN (SELECT d FROM touched_dates) AND timed_flights > 0;
 
 DELETE FROM route_daily WHERE flight_date IN (SELECT d FROM touched_dates);
 INSERT INTO written_days SELECT DISTINCT 'route_daily', d FROM touched_dates;
 
-INSERT INTO route_daily BY NAME
+CREATE OR REPLACE TEMP TABLE counted_route_days AS
 WITH timed AS (
     SELECT *,
            CASE WHEN status IN ('observed', 'completed') THEN
                     date_diff('second', dep_time_utc, arr_time_utc) / 60.0 END AS minutes
     FROM counted_flights
     WHERE flight_date IN (SELECT d FROM touched_dates)
-),
-counted AS (
-    SELECT flight_date, carrier_icao, origin_icao, dest_icao,
-           count(*) FILTER (WHERE status IN ('observed', 'completed', 'diverted')) AS flights,
-           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
-           count(*) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS timed_flights,
-           median(minutes) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS median_flight_minutes
-    FROM timed
-    WHERE carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
-    GROUP BY ALL
 )
-SELECT c.*,  -- 060 replaces the carried values of the days whose 28 days before changed
-       CASE WHEN c.timed_flights > 0 THEN k.flight_minutes_baseline END
+SELECT flight_date, carrier_icao, origin_icao, dest_icao,
+       count(*) FILTER (WHERE status IN ('observed', 'completed', 'diverted')) AS flights,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS timed_flights,
+       median(minutes) FILTER (WHERE minutes BETWEEN 10 AND 1200) AS median_flight_minutes
+FROM timed
+WHERE carrier_icao IS NOT NULL AND origin_icao IS NOT NULL AND dest_icao IS NOT NULL
+GROUP BY ALL;
+
+-- a route flown for the first time gets the next number (fdp_state.route_keys, migration 025)
+INSERT INTO fdp_state.route_keys
+SELECT (SELECT coalesce(max(route_key), 0) FROM fdp_state.route_keys)
+           + row_number() OVER (ORDER BY carrier_icao, origin_icao, dest_icao),
+       carrier_icao, origin_icao, dest_icao
+FROM (SELECT DISTINCT carrier_icao, origin_icao, dest_icao FROM counted_route_days) n
+ANTI JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao);
+
+-- the touched days' route-days, numbered, with the baselines carried over (060 replaces
+-- those of the days whose 28 days before changed)
+INSERT INTO route_daily BY NAME
+SELECT c.*, k.route_key,
+       CASE WHEN c.timed_flights > 0 THEN b.flight_minutes_baseline END
            AS flight_minutes_baseline,
-       CASE WHEN c.timed_flights > 0 THEN k.flight_minutes_spread END AS flight_minutes_spread
-FROM counted c
-LEFT JOIN carried_baselines k USING (carrier_icao, origin_icao, dest_icao, flight_date);
+       CASE WHEN c.timed_flights > 0 THEN b.flight_minutes_spread END AS flight_minutes_spread
+FROM counted_route_days c
+JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao)
+LEFT JOIN carried_baselines b USING (route_key, flight_date);

@@ -167,8 +167,9 @@ GROUP BY ALL;
 -- the silence rule asks for or an act that may support a stop; the others, most of a night's
 -- gaps, cannot), and their routes' days with flights or cancellations in the 13 weeks up to L
 CREATE OR REPLACE TEMP TABLE open_gaps AS
-SELECT j.*, greatest(j.last_flight - 90, w.data_start) AS history_from
+SELECT j.*, k.route_key, greatest(j.last_flight - 90, w.data_start) AS history_from
 FROM judged_gaps j
+JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao)  -- migration 025
 CROSS JOIN route_window w
 LEFT JOIN gap_acts a USING (carrier_icao, origin_icao, dest_icao, last_flight)
 WHERE j.judged_until > j.last_flight
@@ -183,8 +184,7 @@ SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, r.flight_date 
                      AND h.day = r.flight_date) AS evidence
 FROM open_gaps g
 JOIN route_daily r
-  ON r.carrier_icao = g.carrier_icao AND r.origin_icao = g.origin_icao
- AND r.dest_icao = g.dest_icao AND r.flight_date BETWEEN g.history_from AND g.last_flight
+  ON r.route_key = g.route_key AND r.flight_date BETWEEN g.history_from AND g.last_flight
 WHERE r.flights > 0 OR r.cancelled > 0;
 
 -- the chance of a day without a flight, per gap and weekday, over the 8 weeks up to L: the
@@ -237,7 +237,7 @@ WITH flown AS (
                                 ORDER BY day) - 1 AS silence_before
     FROM gap_history WHERE flights > 0
 )
-SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight,
+SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, g.route_key,
        coalesce(sum(f.flights) FILTER (WHERE f.day > g.last_flight - 28), 0)
            AS baseline_flights,
        coalesce(sum(f.flights) FILTER (WHERE f.day > g.last_flight - 28), 0) * 7.0
@@ -248,12 +248,13 @@ SELECT g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight,
 FROM open_gaps g
 JOIN flown f USING (carrier_icao, origin_icao, dest_icao, last_flight)
 CROSS JOIN route_window w
-GROUP BY g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, g.history_from;
+GROUP BY g.carrier_icao, g.origin_icao, g.dest_icao, g.last_flight, g.route_key,
+         g.history_from;
 
 -- each judged day of each gap: log P so far
 CREATE OR REPLACE TEMP TABLE gap_days AS
 WITH spine AS (
-    SELECT j.*, b.longest_past_silence,
+    SELECT j.*, b.route_key, b.longest_past_silence,
            unnest(generate_series(j.last_flight + 1, j.judged_until, INTERVAL 1 DAY))::DATE
                AS day
     FROM judged_gaps j
@@ -269,9 +270,7 @@ evidence AS (
                  AND coalesce(r.cancelled, 0) = 0
                 THEN ln(coalesce(w.silent_share, 1)) ELSE 0 END AS log_p_day
     FROM spine s
-    LEFT JOIN route_daily r
-      ON r.carrier_icao = s.carrier_icao AND r.origin_icao = s.origin_icao
-     AND r.dest_icao = s.dest_icao AND r.flight_date = s.day
+    LEFT JOIN route_daily r ON r.route_key = s.route_key AND r.flight_date = s.day
     LEFT JOIN gap_weekdays w
       ON w.carrier_icao = s.carrier_icao AND w.origin_icao = s.origin_icao
      AND w.dest_icao = s.dest_icao AND w.last_flight = s.last_flight

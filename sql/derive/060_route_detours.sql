@@ -42,27 +42,27 @@ FROM (SELECT coalesce(min(d), DATE '9999-12-31') AS first_day FROM touched_dates
 -- Each route-day's baseline and spread are kept in route_daily: the days whose 28 days before
 -- hold a touched day get them anew (a night: its own day), and so do the route-days a touched
 -- day added (020 carried the others' over), so no night recomputes a window it need not.
+-- Routes are joined by their number (route_key, migration 025), not their three codes.
 CREATE OR REPLACE TEMP TABLE baseline_days AS
-SELECT carrier_icao, origin_icao, dest_icao, flight_date
+SELECT route_key, flight_date
 FROM route_daily
 WHERE timed_flights > 0
   AND flight_date IN (SELECT DISTINCT t.d + n::INTEGER FROM touched_dates t, range(1, 29) r(n))
 UNION
-SELECT carrier_icao, origin_icao, dest_icao, flight_date
+SELECT route_key, flight_date
 FROM route_daily r
-ANTI JOIN carried_baselines k USING (carrier_icao, origin_icao, dest_icao, flight_date)
+ANTI JOIN carried_baselines k USING (route_key, flight_date)
 WHERE r.timed_flights > 0 AND r.flight_date IN (SELECT d FROM touched_dates);
 
 CREATE OR REPLACE TEMP TABLE refreshed_baselines AS
-SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
+SELECT r.route_key, r.flight_date,
        count(h.flight_date) AS baseline_days,
        -- the quartiles in one aggregate: one sort of each route-day's days, not three
        quantile_cont(h.median_flight_minutes, [0.25, 0.5, 0.75]) AS quartiles
 FROM baseline_days r
 CROSS JOIN detour_window w
 LEFT JOIN route_daily h
-  ON h.carrier_icao = r.carrier_icao AND h.origin_icao = r.origin_icao
- AND h.dest_icao = r.dest_icao AND h.timed_flights > 0
+  ON h.route_key = r.route_key AND h.timed_flights > 0
  AND h.flight_date BETWEEN r.flight_date - 28 AND r.flight_date - 1
  AND h.flight_date >= w.refresh_from - 28
 GROUP BY ALL;
@@ -72,12 +72,11 @@ SET flight_minutes_baseline = CASE WHEN b.baseline_days >= 10 THEN b.quartiles[2
     flight_minutes_spread = CASE WHEN b.baseline_days >= 10
                                  THEN (b.quartiles[3] - b.quartiles[1]) / 1.349 END
 FROM refreshed_baselines b
-WHERE r.carrier_icao = b.carrier_icao AND r.origin_icao = b.origin_icao
-  AND r.dest_icao = b.dest_icao AND r.flight_date = b.flight_date;
+WHERE r.route_key = b.route_key AND r.flight_date = b.flight_date;
 INSERT INTO written_days SELECT DISTINCT 'route_daily', flight_date FROM refreshed_baselines;
 
 CREATE OR REPLACE TEMP VIEW timed_days AS  -- read by the joins below, for few routes
-SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
+SELECT r.route_key, r.carrier_icao, r.origin_icao, r.dest_icao, r.flight_date,
        r.median_flight_minutes AS minutes, r.flight_minutes_baseline AS baseline,
        r.flight_minutes_spread AS spread,
        detour_threshold(r.flight_minutes_baseline, r.flight_minutes_spread) AS threshold,
@@ -94,32 +93,30 @@ WITH long_days AS (
     WHERE t.long AND t.flight_date >= w.judged_from
 ),
 previous AS (  -- looked up for the long days only: a join, not a sort of every route-day
-    SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.flight_date,
-           arg_max(p.long, p.flight_date) AS previous_long
+    SELECT d.route_key, d.flight_date, arg_max(p.long, p.flight_date) AS previous_long
     FROM long_days d
     JOIN timed_days p
-      ON p.carrier_icao = d.carrier_icao AND p.origin_icao = d.origin_icao
-     AND p.dest_icao = d.dest_icao
+      ON p.route_key = d.route_key
      AND p.flight_date BETWEEN d.flight_date - 28 AND d.flight_date - 1
     GROUP BY ALL
 )
-SELECT d.carrier_icao, d.origin_icao, d.dest_icao, d.flight_date AS started_on, d.baseline,
-       d.spread, d.threshold
+SELECT d.route_key, d.carrier_icao, d.origin_icao, d.dest_icao, d.flight_date AS started_on,
+       d.baseline, d.spread, d.threshold
 FROM long_days d
-LEFT JOIN previous p USING (carrier_icao, origin_icao, dest_icao, flight_date)
+LEFT JOIN previous p USING (route_key, flight_date)
 WHERE p.previous_long IS NOT TRUE;
 
 CREATE OR REPLACE TEMP TABLE judged_onsets AS
 WITH judged AS (  -- the first 7 flight days from the onset, within 14 days
     SELECT o.*, t.flight_date, t.minutes - o.baseline AS excess
     FROM detour_onsets o
-    JOIN timed_days t USING (carrier_icao, origin_icao, dest_icao)
+    JOIN timed_days t USING (route_key)
     WHERE t.flight_date BETWEEN o.started_on AND o.started_on + 13
-    QUALIFY row_number() OVER (PARTITION BY o.carrier_icao, o.origin_icao, o.dest_icao,
-                                            o.started_on ORDER BY t.flight_date) <= 7
+    QUALIFY row_number() OVER (PARTITION BY o.route_key, o.started_on
+                               ORDER BY t.flight_date) <= 7
 ),
 runs AS (
-    SELECT carrier_icao, origin_icao, dest_icao, started_on,
+    SELECT route_key, carrier_icao, origin_icao, dest_icao, started_on,
            any_value(baseline) AS baseline, any_value(spread) AS spread,
            any_value(threshold) AS threshold,
            count(*) AS judged_days,
@@ -127,15 +124,15 @@ runs AS (
            list_sort(list(flight_date) FILTER (WHERE excess >= threshold))[5] AS detected_on,
            median(excess) AS minutes_added
     FROM judged
-    GROUP BY carrier_icao, origin_icao, dest_icao, started_on
+    GROUP BY route_key, carrier_icao, origin_icao, dest_icao, started_on
     HAVING count(*) FILTER (WHERE excess >= threshold) >= 5
 ),
 chances AS (  -- how often the baseline's own days were long against the same bar
-    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, r.started_on,
+    SELECT r.route_key, r.started_on,
            (count(*) FILTER (WHERE t.minutes - r.baseline >= r.threshold) + 0.5)
                / (count(*) + 1) AS p
     FROM runs r
-    JOIN timed_days t USING (carrier_icao, origin_icao, dest_icao)
+    JOIN timed_days t USING (route_key)
     WHERE t.flight_date BETWEEN r.started_on - 28 AND r.started_on - 1
     GROUP BY ALL
 )
@@ -143,7 +140,7 @@ SELECT r.*, binomial_tail(r.judged_days, r.long_days, c.p) AS chance,
        binomial_tail(r.judged_days, r.long_days, c.p) <= 1e-3
        AND r.minutes_added >= greatest(15, 0.05 * r.baseline, 4 * r.spread) AS lasting
 FROM runs r
-JOIN chances c USING (carrier_icao, origin_icao, dest_icao, started_on);
+JOIN chances c USING (route_key, started_on);
 
 -- the lasting onsets (reported or not) for the nights after: "once" reads those before J
 DELETE FROM fdp_state.lasting_onsets

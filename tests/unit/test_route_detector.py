@@ -258,10 +258,29 @@ def test_a_database_migrated_to_kept_last_flights_judges_its_next_night_as_befor
         add_flights(con, DAILY, days(0, 59))
         store.rebuild_derived(con)
         kept = last_flights(con)
-        con.execute("DROP SCHEMA fdp_state CASCADE; DELETE FROM schema_migrations "
-                    "WHERE version >= 23")  # as the database was before migration 023
+        # as the database was before migration 023
+        con.execute("DROP SCHEMA fdp_state CASCADE; ALTER TABLE route_daily DROP COLUMN "
+                    "route_key; DELETE FROM schema_migrations WHERE version >= 23")
     with store.connect(tmp_path / "fdp.duckdb") as con:
         assert last_flights(con) == kept and len(kept) == len(HUB_ROUTES) + 1
+
+
+def test_each_route_gets_a_number_of_its_own_and_keeps_it(con):
+    """route_daily.route_key (migration 025), which the derive joins routes' days by: one
+    number per route, given the first night it flies, the same after a rebuild."""
+    background(con, last=20)
+    add_flights(con, DAILY, days(0, 20))
+    add_flights(con, WEEKLY, days(5, 20, weekdays=[3]))
+    for n in range(21):
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT ?::DATE AS d", [d(n)])
+        store.derive(con)
+    numbers = """SELECT route_key, carrier_icao, origin_icao, dest_icao
+                 FROM route_daily GROUP BY ALL ORDER BY ALL"""
+    nightly = con.execute(numbers).fetchall()
+    assert [row[0] for row in nightly] == list(range(1, len(HUB_ROUTES) + 3))
+    assert nightly[-1][1:] == WEEKLY  # first flown on day 9, after the others
+    store.rebuild_derived(con)
+    assert con.execute(numbers).fetchall() == nightly
 
 
 def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):

@@ -60,8 +60,10 @@ def test_migration_018_keeps_the_rows_and_constraints_of_the_tables_it_unindexes
         store.load_partitions(con, [stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")], "r")
         before = {t: con.sql(f"FROM {t} ORDER BY ALL").fetchall() for t in UNINDEXED}
     with duckdb.connect(str(path)) as con:  # its tables as migration 017 left them
-        con.execute("DELETE FROM schema_migrations WHERE version IN (18, 21)")
-        con.execute("ALTER TABLE route_daily DROP COLUMN timed_flights; "
+        con.execute("DELETE FROM schema_migrations WHERE version IN (18, 21, 25)")
+        con.execute("ALTER TABLE route_daily DROP COLUMN route_key; "
+                    "DROP TABLE fdp_state.route_keys; "
+                    "ALTER TABLE route_daily DROP COLUMN timed_flights; "
                     "ALTER TABLE route_daily DROP COLUMN median_flight_minutes; "
                     "ALTER TABLE route_daily DROP COLUMN flight_minutes_baseline; "
                     "ALTER TABLE route_daily DROP COLUMN flight_minutes_spread; "
