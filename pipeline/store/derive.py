@@ -19,7 +19,8 @@ DERIVE_DIR = SQL_DIR / "derive"
 DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_country_days",
                   "airport_traffic_daily", "route_events", "service_shifts", "route_crossings",
                   "route_detours", "carrier_evidence")
-# What a derive keeps for the next night, not published (schema fdp_state, migrations 023, 024).
+# What a derive keeps for the next night, not published (schema fdp_state, migrations 023, 024;
+# fdp_state.route_keys, migration 025, is kept through rebuilds: a route keeps its number).
 DERIVED_STATE = ("fdp_state.route_last_flights", "fdp_state.lasting_onsets")
 CARRIER_STATUS_STEP = "027_carrier_status.sql"  # carrier_status whole, its evidence kept
 # A rebuild derives the history this many days at a time, in date order, as nights do: the

@@ -30,10 +30,8 @@
 -- and the ends of the detours still on or ended from J on, reading the routes' days from
 -- J - 28: weeks of route_daily with their stored baselines, never the history, and no window
 -- over them. The lasting onsets before J are those of earlier nights, kept night to night
--- (fdp_state.lasting_onsets, migration 024): none of their days changed. Judging them again
--- read four more weeks of onsets and four more of days before those (0.15 s a night on the
--- benchmark's year). Once a detour's days are all loaded it is not judged again, so night by
--- night equals one rebuild.
+-- (fdp_state.lasting_onsets, migration 024): none of their days changed. Once a detour's
+-- days are all loaded it is not judged again, so night by night equals one rebuild.
 
 CREATE OR REPLACE TEMP TABLE detour_window AS  -- no day touched: windows after every day
 SELECT first_day - 13 AS judged_from, first_day AS refresh_from
