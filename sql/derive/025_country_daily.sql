@@ -1,6 +1,7 @@
 -- country_daily and carrier_country_days for the days the load touched (touched_dates), from
 -- route_daily (020); for every day when the airports were reloaded (sql/load/airports), as
--- their countries may differ.
+-- their countries may differ. (Each table's rows go in two deletes, by day and all of them: in
+-- one, the OR kept the days' filter from the scan, which read a year's table every night.)
 CREATE TEMP TABLE IF NOT EXISTS airports_reloaded (reloaded BOOLEAN);
 
 CREATE OR REPLACE TEMP TABLE country_days AS
@@ -8,8 +9,8 @@ SELECT d FROM touched_dates
 UNION
 SELECT DISTINCT flight_date FROM route_daily WHERE EXISTS (SELECT 1 FROM airports_reloaded);
 
-DELETE FROM country_daily
-WHERE flight_date IN (SELECT d FROM country_days) OR EXISTS (SELECT 1 FROM airports_reloaded);
+DELETE FROM country_daily WHERE flight_date IN (SELECT d FROM country_days);
+DELETE FROM country_daily WHERE EXISTS (SELECT 1 FROM airports_reloaded);
 INSERT INTO written_days  -- a NULL day: the whole table (pipeline/store/publish.py)
 SELECT t.table_name, c.d
 FROM (SELECT d FROM country_days WHERE NOT EXISTS (SELECT 1 FROM airports_reloaded)
@@ -27,8 +28,8 @@ JOIN airports d ON d.airport_icao = r.dest_icao
 CROSS JOIN LATERAL (SELECT DISTINCT unnest([o.country, d.country]) AS country) c
 GROUP BY ALL;
 
-DELETE FROM carrier_country_days
-WHERE flight_date IN (SELECT d FROM country_days) OR EXISTS (SELECT 1 FROM airports_reloaded);
+DELETE FROM carrier_country_days WHERE flight_date IN (SELECT d FROM country_days);
+DELETE FROM carrier_country_days WHERE EXISTS (SELECT 1 FROM airports_reloaded);
 
 INSERT INTO carrier_country_days  -- either end counts, even when the other is unknown
 WITH flown AS (  -- the days first: a year of flights is never scanned for a night

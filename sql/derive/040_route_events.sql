@@ -63,14 +63,18 @@ WITH looked_up AS (  -- fewer than two kept days before gap_from, and older days
       AND r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.gap_from
     GROUP BY ALL
 ),
-before_from AS (
+last_two_before_from AS (
     SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date
     FROM recent_routes
-    UNION  -- a looked-up route's kept days are among its days found again
-    SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM looked_up
-),
-last_two_before_from AS (
-    SELECT * FROM before_from
+    WHERE NOT (len(last_two) < 2 AND may_have_older)
+    UNION ALL  -- the few looked up: their last two of the kept days and the days found again
+    SELECT * FROM (
+        SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date
+        FROM recent_routes
+        WHERE len(last_two) < 2 AND may_have_older
+        UNION
+        SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM looked_up
+    )
     QUALIFY row_number() OVER (PARTITION BY carrier_icao, origin_icao, dest_icao
                                ORDER BY flight_date DESC) <= 2
 )
@@ -108,18 +112,20 @@ WITH gaps AS (
     -- days and its judging bound all lie before that day (the airports of its closing flight
     -- have data on that flight's day). So only the gaps still open on it are judged again.
     WHERE g.next_flight IS NULL OR g.next_flight >= w.gap_from
+),
+detected_before AS (  -- the suspensions detected before that day (a join, not a subquery a gap)
+    SELECT DISTINCT e.carrier_icao, e.origin_icao, e.dest_icao, e.last_flight_date AS last_flight
+    FROM route_events e, route_window w
+    WHERE e.event_type = 'suspended' AND e.detected_on < w.gap_from
 )
-SELECT g.* FROM gaps g, route_window w
+SELECT g.* FROM gaps g
+CROSS JOIN route_window w
+LEFT JOIN detected_before d USING (carrier_icao, origin_icao, dest_icao, last_flight)
 -- Nor can a gap still open whose judged days all lie before that day, or that was detected
 -- before it (its detection day is the first of its days with evidence, and those days did not
 -- change): a route that stopped weeks ago is not judged again every night, only when it flies.
 WHERE NOT (g.next_flight IS NULL
-           AND (g.judged_until < w.gap_from
-                OR EXISTS (SELECT 1 FROM route_events e
-                           WHERE e.event_type = 'suspended' AND e.carrier_icao = g.carrier_icao
-                             AND e.origin_icao = g.origin_icao AND e.dest_icao = g.dest_icao
-                             AND e.last_flight_date = g.last_flight
-                             AND e.detected_on < w.gap_from)));
+           AND (g.judged_until < w.gap_from OR d.last_flight IS NOT NULL));
 
 -- Evidence days: days with data loaded (any airport has a traffic row), less each airport's
 -- holes (its whole traffic under a fifth of a baseline of at least 10: a coverage gap or a
@@ -270,7 +276,8 @@ evidence AS (
                  AND coalesce(r.cancelled, 0) = 0
                 THEN ln(coalesce(w.silent_share, 1)) ELSE 0 END AS log_p_day
     FROM spine s
-    LEFT JOIN route_daily r ON r.route_key = s.route_key AND r.flight_date = s.day
+    LEFT JOIN (SELECT route_key, flight_date, cancelled FROM route_daily WHERE cancelled > 0) r
+      ON r.route_key = s.route_key AND r.flight_date = s.day
     LEFT JOIN gap_weekdays w
       ON w.carrier_icao = s.carrier_icao AND w.origin_icao = s.origin_icao
      AND w.dest_icao = s.dest_icao AND w.last_flight = s.last_flight

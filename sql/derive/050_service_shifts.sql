@@ -66,15 +66,20 @@ ends AS (  -- the airports whose flights are counted: each one left and each one
     UNION
     SELECT DISTINCT carrier_icao, kept_icao FROM lost
 ),
-legs AS (  -- the carriers' route-days at those airports in the windows, from each end
-    SELECT r.carrier_icao, x.end_at, x.airport_icao, x.other_icao, r.flight_date, r.flights
-    FROM (SELECT * FROM route_daily
-          WHERE flight_date IN (SELECT flight_date FROM window_days)
-            AND carrier_icao IN (SELECT carrier_icao FROM ends)) r
-    CROSS JOIN LATERAL (VALUES ('origin', r.origin_icao, r.dest_icao),
-                               ('dest', r.dest_icao, r.origin_icao))
-        x(end_at, airport_icao, other_icao)
-    SEMI JOIN ends e ON e.carrier_icao = r.carrier_icao AND e.airport_icao = x.airport_icao
+legs AS (  -- the carriers' route-days at those airports in the windows, from each end (two
+            -- scans of the few days, not a lateral join: that costs a year's database 0.05 s)
+    WITH days AS (SELECT carrier_icao, origin_icao, dest_icao, flight_date, flights
+                  FROM route_daily
+                  WHERE flight_date IN (SELECT flight_date FROM window_days)
+                    AND carrier_icao IN (SELECT carrier_icao FROM ends))
+    SELECT r.carrier_icao, 'origin' AS end_at, r.origin_icao AS airport_icao,
+           r.dest_icao AS other_icao, r.flight_date, r.flights
+    FROM days r
+    SEMI JOIN ends e ON e.carrier_icao = r.carrier_icao AND e.airport_icao = r.origin_icao
+    UNION ALL
+    SELECT r.carrier_icao, 'dest', r.dest_icao, r.origin_icao, r.flight_date, r.flights
+    FROM days r
+    SEMI JOIN ends e ON e.carrier_icao = r.carrier_icao AND e.airport_icao = r.dest_icao
 ),
 carrier_left AS (  -- "left": the carrier's flights at the airport, 14 days before and after
     SELECT l.carrier_icao, l.origin_icao, l.dest_icao, l.event_date, l.moved_end

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from pipeline import store
+from pipeline.store.db import transaction
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -84,3 +85,35 @@ def test_nightly_country_traffic_equals_the_view_over_all_history(tmp_path):
         assert {r[0] for r in nightly} == {"VE", "CO", "BR"}
         store.rebuild_derived(con)
         assert rows(con, "SELECT * FROM country_traffic_daily") == nightly
+
+
+def test_reloaded_airports_move_every_day_to_their_new_countries(tmp_path):
+    """A reload of the airports (sql/load/airports marks airports_reloaded) can change their
+    countries: every day's country rows are derived again, none of the old ones is left."""
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        con.executemany(
+            "INSERT INTO airports (airport_icao, name, country, lat, lon, source_partition, "
+            "run_id, loaded_at) VALUES (?, ?, ?, 0, 0, 'p', 't', now())",
+            [(code, code, country) for code, country in AIRPORTS.items()])
+        days = [START + timedelta(days=n) for n in range(3)]
+        con.executemany(
+            "INSERT INTO flights (flight_id, source, source_partition, flight_date, "
+            "carrier_icao, origin_icao, dest_icao, status, run_id, loaded_at) "
+            "VALUES (?, 'test', 'p', ?, 'AAA', 'AAAA', 'BBBB', 'observed', 't', now())",
+            [(f"f{day}", day) for day in days])
+        for day in days:
+            with transaction(con):
+                con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT ?::DATE AS d",
+                            [day])
+                store.derive(con)
+        con.execute("UPDATE airports SET country = 'PA' WHERE airport_icao = 'BBBB'")
+        with transaction(con):
+            con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")  # no new day
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS airports_reloaded (reloaded BOOLEAN)")
+            con.execute("INSERT INTO airports_reloaded VALUES (true)")
+            store.derive(con)
+        expected = sorted((day, country) for day in days for country in ("PA", "VE"))
+        assert con.execute("SELECT flight_date, country FROM country_daily ORDER BY ALL"
+                           ).fetchall() == expected
+        assert con.execute("SELECT flight_date, country FROM carrier_country_days ORDER BY ALL"
+                           ).fetchall() == expected
