@@ -2,11 +2,13 @@
 -- A flight's time is its airborne time (OpenSky's lastSeen - firstSeen) or block time (flight
 -- lists), departure to arrival; a flown flight counts as timed when both are known and the
 -- time is between 10 minutes and 20 hours (anything else is a data error, not a flight).
--- A route-day's flight-time baseline and spread (sql/derive/060) depend on its 28 days before
--- only: a rewritten day whose 28 days before are untouched keeps them (carried below), so a
--- night's reload of yesterday does not recompute them.
+-- A route-day's flight-time baseline and spread (sql/derive/060) depend on its route's timed
+-- days of the 28 days before only: a rewritten day keeps them (carried below), and 060 redoes
+-- those of the days after a route-day whose time changed (retimed_route_days), so a night's
+-- reload of yesterday, or of a day weeks ago, recomputes only what its new flights moved.
 CREATE OR REPLACE TEMP TABLE carried_baselines AS
-SELECT route_key, flight_date, flight_minutes_baseline, flight_minutes_spread
+SELECT route_key, flight_date, median_flight_minutes, flight_minutes_baseline,
+       flight_minutes_spread
 FROM route_daily
 WHERE flight_date IN (SELECT d FROM touched_dates) AND timed_flights > 0;
 
@@ -48,3 +50,13 @@ SELECT c.*, k.route_key,
 FROM counted_route_days c
 JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao)
 LEFT JOIN carried_baselines b USING (route_key, flight_date);
+
+-- the touched days' timed route-days that are new, gone or of another median time: the
+-- baselines of their routes' next 28 days move (060)
+CREATE OR REPLACE TEMP TABLE retimed_route_days AS
+SELECT route_key, flight_date
+FROM (SELECT route_key, flight_date, median_flight_minutes
+      FROM route_daily
+      WHERE flight_date IN (SELECT d FROM touched_dates) AND timed_flights > 0) n
+FULL JOIN carried_baselines o USING (route_key, flight_date)
+WHERE n.median_flight_minutes IS DISTINCT FROM o.median_flight_minutes;

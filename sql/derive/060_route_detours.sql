@@ -21,9 +21,10 @@
 -- judged days; confidence 1 - that chance. The detour ends (ended_on) on the first flight day
 -- after detected_on that, with the route's next 2 flight days (within 14 days), is not long.
 --
--- Incremental: a day's B and S depend on the 28 days before it, so the days with a touched
--- day among their 28 before get theirs anew, and the route-days a touched day added (a night
--- that reloads yesterday and loads today: today's; a late day: also the 28 after it). A
+-- Incremental: a day's B and S depend on its route's 28 days before it, so the route-days
+-- with a retimed day of their route among their 28 before get theirs anew, and the route-days
+-- a touched day added (a night that reloads yesterday and loads today: today's; a late day:
+-- also the 28 after it, on the routes whose time it changed). A
 -- detour starting on d depends on the route's days d - 28 to d + 13 (its baseline and judged
 -- days) and on the lasting onsets of the 28 days before d (once), its end on at most 14 days
 -- after the end. So a night judges again the onsets from J = the first touched day - 13 on,
@@ -37,15 +38,19 @@ CREATE OR REPLACE TEMP TABLE detour_window AS  -- no day touched: windows after 
 SELECT first_day - 13 AS judged_from, first_day AS refresh_from
 FROM (SELECT coalesce(min(d), DATE '9999-12-31') AS first_day FROM touched_dates);
 
--- Each route-day's baseline and spread are kept in route_daily: the days whose 28 days before
--- hold a touched day get them anew (a night: its own day), and so do the route-days a touched
--- day added (020 carried the others' over), so no night recomputes a window it need not.
+-- Each route-day's baseline and spread are kept in route_daily: the route-days whose 28 days
+-- before hold a day of their route whose time changed (020's retimed_route_days) get them anew,
+-- and so do the route-days a touched day added (020 carried the others' over), so no night
+-- recomputes a window it need not (a reload of a day weeks ago: only its changed routes').
 -- Routes are joined by their number (route_key, migration 025), not their three codes.
 CREATE OR REPLACE TEMP TABLE baseline_days AS
-SELECT route_key, flight_date
-FROM route_daily
-WHERE timed_flights > 0
-  AND flight_date IN (SELECT DISTINCT t.d + n::INTEGER FROM touched_dates t, range(1, 29) r(n))
+SELECT r.route_key, r.flight_date
+FROM route_daily r
+JOIN retimed_route_days c
+  ON c.route_key = r.route_key
+ AND r.flight_date BETWEEN c.flight_date + 1 AND c.flight_date + 28
+WHERE r.timed_flights > 0
+  AND r.flight_date IN (SELECT DISTINCT t.d + n::INTEGER FROM touched_dates t, range(1, 29) r(n))
 UNION
 SELECT route_key, flight_date
 FROM route_daily r

@@ -167,13 +167,17 @@ def test_night_by_night_equals_one_rebuild(con):
     assert nightly == rebuilt
     # the baselines a reloaded day carried over are those a rebuild computes
     assert con.execute(route_days).fetchall() == rebuilt_days
-    # a late correction of old days: the 28 days after each get their baselines anew
+    # a late correction of old days: the 28 days after each get their baselines anew, on the
+    # route whose times changed only (Madrid - Lisbon's days are reloaded as they were)
     corrected = [day(30), day(31), day(32)]
     con.execute("UPDATE flights SET arr_time_utc = arr_time_utc + INTERVAL 40 MINUTE "
                 "WHERE origin_icao = 'KMIA' AND flight_date IN ?", [corrected])
     con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT unnest(?::DATE[]) AS d",
                 [corrected])
     store.derive(con)
+    assert con.execute("SELECT DISTINCT k.origin_icao, min(b.flight_date), max(b.flight_date) "
+                       "FROM refreshed_baselines b JOIN fdp_state.route_keys k USING (route_key) "
+                       "GROUP BY ALL").fetchall() == [("KMIA", day(31), day(60))]
     nightly_days = con.execute(route_days).fetchall()
     store.rebuild_derived(con)
     assert nightly_days == con.execute(route_days).fetchall() != rebuilt_days
