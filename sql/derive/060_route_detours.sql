@@ -50,7 +50,7 @@ JOIN retimed_route_days c
   ON c.route_key = r.route_key
  AND r.flight_date BETWEEN c.flight_date + 1 AND c.flight_date + 28
 WHERE r.timed_flights > 0
-  AND r.flight_date IN (SELECT DISTINCT t.d + n::INTEGER FROM touched_dates t, range(1, 29) r(n))
+  AND r.flight_date IN (SELECT DISTINCT t.d + n::INTEGER FROM touched_dates t, range(1, 29) s(n))
 UNION
 SELECT route_key, flight_date
 FROM route_daily r
