@@ -55,12 +55,29 @@ FROM fdp_state.route_last_flights s, route_window w
 WHERE s.days[1] >= w.lo;
 
 CREATE OR REPLACE TEMP TABLE route_days AS
-WITH looked_up AS (  -- fewer than two kept days before gap_from, and older days not kept
+WITH to_look_up AS (  -- fewer than two kept days before gap_from, and older days not kept
+    SELECT carrier_icao, origin_icao, dest_icao FROM recent_routes
+    WHERE len(last_two) < 2 AND may_have_older
+),
+looked_up_near AS (  -- the four weeks before gap_from first: most routes' last two are there
     SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date, 2) AS days
     FROM route_daily r
-    JOIN recent_routes a USING (carrier_icao, origin_icao, dest_icao), route_window w
-    WHERE len(a.last_two) < 2 AND a.may_have_older
-      AND r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.gap_from
+    SEMI JOIN to_look_up a USING (carrier_icao, origin_icao, dest_icao)
+    CROSS JOIN route_window w
+    WHERE r.flights > 0 AND r.flight_date >= w.gap_from - 28 AND r.flight_date < w.gap_from
+    GROUP BY ALL
+    HAVING count(*) >= 2
+),
+looked_up AS (  -- and the year before it for the others only
+    SELECT * FROM looked_up_near
+    UNION ALL
+    SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date, 2) AS days
+    FROM route_daily r
+    SEMI JOIN (SELECT * FROM to_look_up ANTI JOIN looked_up_near
+               USING (carrier_icao, origin_icao, dest_icao)) a
+      USING (carrier_icao, origin_icao, dest_icao)
+    CROSS JOIN route_window w
+    WHERE r.flights > 0 AND r.flight_date >= w.lo - 365 AND r.flight_date < w.gap_from
     GROUP BY ALL
 ),
 last_two_before_from AS (

@@ -252,6 +252,26 @@ def test_a_rewrite_that_takes_away_a_routes_kept_flight_days_judges_as_a_rebuild
     assert last_flights(con) == nightly_state
 
 
+def test_a_route_silent_for_weeks_before_a_rewritten_day_is_looked_up_a_year_back(con):
+    """A night that rewrites an old day, on a route whose kept flight days all come after it
+    and that did not fly in the four weeks before it: its last two flight days before that day
+    are found further back in route_daily (sql/derive/040), so it judges as a rebuild: the
+    flight after its silence resumes an old route, it does not start a new one."""
+    background(con)
+    rare = ("RAR", "AAAA", "DDDD")
+    add_flights(con, rare, [d(0), d(5), *days(40, 59)])
+    store.rebuild_derived(con)
+    rebuilt = events_as_stored(con, "RAR")
+    assert rebuilt == [("suspended", d(60), d(59), d(78))]  # it stops after day 59
+    assert last_flights(con, "RAR") == [
+        ("RAR", "AAAA", "DDDD", [d(n) for n in range(59, 51, -1)], False)]
+    con.begin()
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT ?::DATE AS d", [d(38)])
+    store.derive(con)
+    con.commit()
+    assert events_as_stored(con, "RAR") == rebuilt
+
+
 def test_a_database_migrated_to_kept_last_flights_judges_its_next_night_as_before(tmp_path):
     with store.connect(tmp_path / "fdp.duckdb") as con:
         background(con)
