@@ -41,7 +41,7 @@ FROM (SELECT DISTINCT carrier_icao, origin_icao, dest_icao FROM counted_route_da
 ANTI JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao);
 
 -- the touched days' route-days, numbered, with the baselines carried over (060 replaces
--- those of the days whose 28 days before changed)
+-- those whose route's 28 days before changed)
 INSERT INTO route_daily BY NAME
 SELECT c.*, k.route_key,
        CASE WHEN c.timed_flights > 0 THEN b.flight_minutes_baseline END

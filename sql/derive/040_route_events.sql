@@ -48,16 +48,19 @@ FROM since;
 -- from gap_from on (a night that rewrites an older day) is looked up further back. So a night
 -- reads the days it judges, not weeks or a year of route_daily.
 CREATE OR REPLACE TEMP TABLE recent_routes AS
-SELECT s.carrier_icao, s.origin_icao, s.dest_icao, s.days[1] AS last_day,
-       list_filter(s.days, lambda x: x < w.gap_from AND x >= w.lo - 365)[1:2] AS last_two,
-       NOT s.complete AND list_min(s.days) >= w.lo - 365 AS may_have_older
-FROM fdp_state.route_last_flights s, route_window w
-WHERE s.days[1] >= w.lo;
+WITH kept AS (
+    SELECT s.carrier_icao, s.origin_icao, s.dest_icao, s.days[1] AS last_day,
+           list_filter(s.days, lambda x: x < w.gap_from AND x >= w.lo - 365)[1:2] AS last_two,
+           NOT s.complete AND list_min(s.days) >= w.lo - 365 AS may_have_older
+    FROM fdp_state.route_last_flights s, route_window w
+    WHERE s.days[1] >= w.lo
+)
+-- look_up: fewer than two kept days before gap_from, and older days not kept
+SELECT *, len(last_two) < 2 AND may_have_older AS look_up FROM kept;
 
 CREATE OR REPLACE TEMP TABLE route_days AS
-WITH to_look_up AS (  -- fewer than two kept days before gap_from, and older days not kept
-    SELECT carrier_icao, origin_icao, dest_icao FROM recent_routes
-    WHERE len(last_two) < 2 AND may_have_older
+WITH to_look_up AS (
+    SELECT carrier_icao, origin_icao, dest_icao FROM recent_routes WHERE look_up
 ),
 looked_up_near AS (  -- the four weeks before gap_from first: most routes' last two are there
     SELECT r.carrier_icao, r.origin_icao, r.dest_icao, max(r.flight_date, 2) AS days
@@ -83,12 +86,12 @@ looked_up AS (  -- and the year before it for the others only
 last_two_before_from AS (
     SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date
     FROM recent_routes
-    WHERE NOT (len(last_two) < 2 AND may_have_older)
+    WHERE NOT look_up
     UNION ALL  -- the few looked up: their last two of the kept days and the days found again
     SELECT * FROM (
         SELECT carrier_icao, origin_icao, dest_icao, unnest(last_two) AS flight_date
         FROM recent_routes
-        WHERE len(last_two) < 2 AND may_have_older
+        WHERE look_up
         UNION
         SELECT carrier_icao, origin_icao, dest_icao, unnest(days) FROM looked_up
     )
