@@ -2,12 +2,13 @@
 127.0.0.1 answers /flights/all for 20 Nov 2025 from the SYNTHETIC fixtures
 tests/fixtures/opensky/all_2025-11-20_*.json; rows land in a real DuckDB file. Every window
 loads once, a flight two windows list is stored once, replay needs no network, and a flight
-fetched in both modes (a watchlist switched between them) is stored once too."""
+fetched in both modes (a watchlist switched between them) is stored once too, and so is a
+flight across midnight that two nights list."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -15,9 +16,10 @@ import pytest
 from conftest import load_fixture, table_checksum
 from fake_opensky import CLIENT_ID, CLIENT_SECRET, FakeOpenSky
 
-from pipeline import nightly
+from pipeline import nightly, store
 from pipeline.config import Settings, credentials_from_env
 from pipeline.sources import opensky, opensky_all
+from pipeline.store.derive import DERIVED_STATE, DERIVED_TABLES
 
 DAY = date(2025, 11, 20)
 SERVED = ("00-02", "02-04", "12-14", "22-24")  # the other windows answer 404: no flights
@@ -50,9 +52,10 @@ def watch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setenv("FDP_WATCHLIST", str(watchlist))
 
 
-def run(replay: bool = False, at: datetime = datetime(2025, 11, 21, 1, tzinfo=UTC)) -> list[dict]:
+def run(replay: bool = False, at: datetime = datetime(2025, 11, 21, 1, tzinfo=UTC),
+        day: date = DAY) -> list[dict]:
     credentials = {} if replay else {"opensky": credentials_from_env("opensky")}
-    return nightly.run_night(DAY, Settings.from_env(), replay=replay, sources=["opensky"],
+    return nightly.run_night(day, Settings.from_env(), replay=replay, sources=["opensky"],
                              credentials=credentials, now=lambda: at)
 
 
@@ -135,6 +138,46 @@ def test_a_flight_fetched_in_both_modes_is_stored_once(sky, tmp_path, monkeypatc
     # the airport list's other flights stay; the world's 11 are added, VCV1020 not twice
     assert query("SELECT count(*), count(DISTINCT flight_id) FROM flights") == [
         (airport_rows + 10, airport_rows + 10)]
+
+
+def derived_checksums() -> dict[str, str]:
+    with duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True) as con:
+        return {table: table_checksum(con, table)
+                for table in (*DERIVED_TABLES, *DERIVED_STATE)}
+
+
+def test_a_flight_across_midnight_in_two_nights_windows_is_stored_and_counted_once(sky):
+    """AVA011 leaves MMMX at 23:30 on 20 Nov and lands at SKBO at 02:10 on the 21st: the 20th's
+    22-24 window lists it, and (SYNTHETIC, as OpenSky may) so do the 21st's 00-02 and 02-04.
+    It is one flight of the 20th, counted once, and the nights' derived tables equal one
+    rebuild's."""
+    [ava011] = [f for f in load_fixture("opensky/all_2025-11-20_22-24.json")
+                if f["callsign"].strip() == "AVA011"]
+    next_day = DAY + timedelta(days=1)
+    for window in ("00-02", "02-04"):
+        sky.serve_window(opensky_all.window_bounds(next_day, window)[0], [ava011])
+    route_day = ("SELECT CAST(flight_date AS VARCHAR), flights FROM route_daily "
+                 "WHERE carrier_icao = 'AVA' AND origin_icao = 'MMMX' AND dest_icao = 'SKBO'")
+
+    run()
+    assert query(route_day) == [("2025-11-20", 1)]
+    results = run(day=next_day, at=datetime(2025, 11, 22, 1, tzinfo=UTC))
+    assert {r["partition"]: r["rows"] for r in results if r["rows"]} == {
+        "2025-11-21/00-02": 1, "2025-11-21/02-04": 1}
+    # the 20th fetched again after the 21st: the same answers, so nothing changes
+    again = run(at=datetime(2025, 11, 22, 2, tzinfo=UTC))
+    assert {r["status"] for r in again} == {"unchanged"}
+
+    # kept from the newest fetch (equal fetch times: the greater partition), dated by departure
+    assert query("SELECT CAST(flight_date AS VARCHAR), source_partition FROM flights "
+                 "WHERE callsign = 'AVA011'") == [("2025-11-20", "2025-11-21/02-04")]
+    assert query("SELECT source_partition FROM flight_copies WHERE callsign = 'AVA011' "
+                 "ORDER BY 1") == [("2025-11-20/22-24",), ("2025-11-21/00-02",)]
+    assert query(route_day) == [("2025-11-20", 1)]
+    nights = derived_checksums()
+    with store.connect(Settings.from_env().duckdb_path) as con:
+        store.rebuild_derived(con)
+    assert derived_checksums() == nights
 
 
 def test_a_world_night_through_the_real_dag(sky, monkeypatch, airflow_metadata):
