@@ -189,6 +189,15 @@ def table_checksum(con, table: str) -> str:
     return digest
 
 
+def derived_rows(con) -> dict[str, list[tuple]]:
+    """Every derived table and derived state, row for row: what a night must leave as a
+    rebuild would."""
+    from pipeline.store.derive import DERIVED_STATE, DERIVED_TABLES
+
+    return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in (*DERIVED_TABLES, *DERIVED_STATE, "carrier_status")}
+
+
 # --- alert channels: a local webhook (pytest-httpserver) and a local SMTP server --------------
 
 HOOK_PATH = f"/services/T000/B000/{SECRET_MARK}-hook-token"  # the path is a webhook's secret

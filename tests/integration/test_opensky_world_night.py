@@ -13,13 +13,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import load_fixture, table_checksum
+from conftest import derived_rows, load_fixture, table_checksum
 from fake_opensky import CLIENT_ID, CLIENT_SECRET, FakeOpenSky
 
 from pipeline import nightly, store
 from pipeline.config import Settings, credentials_from_env
 from pipeline.sources import opensky, opensky_all
-from pipeline.store.derive import DERIVED_STATE, DERIVED_TABLES
 
 DAY = date(2025, 11, 20)
 SERVED = ("00-02", "02-04", "12-14", "22-24")  # the other windows answer 404: no flights
@@ -140,12 +139,6 @@ def test_a_flight_fetched_in_both_modes_is_stored_once(sky, tmp_path, monkeypatc
         (airport_rows + 10, airport_rows + 10)]
 
 
-def derived_checksums() -> dict[str, str]:
-    with duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True) as con:
-        return {table: table_checksum(con, table)
-                for table in (*DERIVED_TABLES, *DERIVED_STATE)}
-
-
 def test_a_flight_across_midnight_in_two_nights_windows_is_stored_and_counted_once(sky):
     """AVA011 leaves MMMX at 23:30 on 20 Nov and lands at SKBO at 02:10 on the 21st: the 20th's
     22-24 window lists it, and (SYNTHETIC, as OpenSky may) so do the 21st's 00-02 and 02-04.
@@ -174,10 +167,10 @@ def test_a_flight_across_midnight_in_two_nights_windows_is_stored_and_counted_on
     assert query("SELECT source_partition FROM flight_copies WHERE callsign = 'AVA011' "
                  "ORDER BY 1") == [("2025-11-20/22-24",), ("2025-11-21/00-02",)]
     assert query(route_day) == [("2025-11-20", 1)]
-    nights = derived_checksums()
     with store.connect(Settings.from_env().duckdb_path) as con:
+        nights = derived_rows(con)
         store.rebuild_derived(con)
-    assert derived_checksums() == nights
+        assert derived_rows(con) == nights
 
 
 def test_a_world_night_through_the_real_dag(sky, monkeypatch, airflow_metadata):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from conftest import derived_rows
 
 from pipeline import store
-from pipeline.store.derive import DERIVED_STATE, DERIVED_TABLES
 
 pytestmark = pytest.mark.slow  # see `make test-fast`
 
@@ -311,18 +311,14 @@ def test_a_rebuild_in_chunks_gives_what_one_pass_gives(con):
     add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))
     add_flights(con, ("NEW", "AAAA", "CCCC"), days(60, 90, weekdays=[1, 4]))
 
-    def derived() -> dict[str, list[tuple]]:
-        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-                for table in (*DERIVED_TABLES, *DERIVED_STATE, "carrier_status")}
-
     store.rebuild_derived(con, chunk_days=1000)
-    one_pass = derived()
+    one_pass = derived_rows(con)
     con.execute("INSERT INTO route_events (carrier_icao, origin_icao, dest_icao, event_type, "
                 "event_date, detected_on, confidence) "
                 "VALUES ('OLD', 'AAAA', 'DDDD', 'started', ?, ?, 1)",
                 [d(10), d(12)])  # a stale row: a rebuild replaces what the tables held
     store.rebuild_derived(con, chunk_days=5)
-    assert derived() == one_pass
+    assert derived_rows(con) == one_pass
     assert len(one_pass["route_events"]) == 4 and len(one_pass["airport_traffic_daily"]) > 90
 
 
@@ -334,16 +330,12 @@ def test_a_load_that_touched_no_day_leaves_the_derived_tables_as_they_were(con):
     add_flights(con, WEEKLY, days(0, 55, weekdays=[3]))
     store.rebuild_derived(con)
 
-    def derived() -> dict[str, list[tuple]]:
-        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-                for table in (*DERIVED_TABLES, *DERIVED_STATE, "carrier_status")}
-
-    before = derived()
+    before = derived_rows(con)
     con.begin()
     con.execute("CREATE OR REPLACE TEMP TABLE touched_dates (d DATE)")
     store.derive(con)
     con.commit()
-    assert derived() == before and len(before["route_events"]) == 2
+    assert derived_rows(con) == before and len(before["route_events"]) == 2
 
 
 def test_airport_traffic_flags_a_collapsed_day(con):
