@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Only light modules here: `fdp --help` and every usage error must answer at once. The pipeline
 # (pandas, DuckDB, pyarrow, pandera, Airflow, matplotlib) is imported by the command that runs.
@@ -18,6 +19,9 @@ from pipeline.config import Settings, all_credentials_from_env
 from pipeline.errors import PipelineError
 from pipeline.sources.registry import SOURCES  # names only: a source's module loads on use
 from pipeline.watchlist import WatchlistError
+
+if TYPE_CHECKING:  # tqdm loads when a command draws a bar
+    from tqdm import tqdm
 
 # pipeline.flightlists.importer.FORMATS, named here so that --help can list them without
 # importing the importer (tests/unit/test_cli.py keeps them equal)
@@ -136,10 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import flight-list files (BTS, ANAC VRA, OpenSky) into flights",
         description="Import flight-list FILEs (plain CSV, .gz, or a .zip holding one CSV) into "
         "`flights`, then bring the route and traffic tables up to date for the days they "
-        "touch. Each file is read in chunks, so memory stays bounded on a full BTS month. "
-        "Re-importing a file replaces its rows. Airport and carrier codes are mapped to ICAO "
-        "through the reference; codes that do not resolve are kept and listed in the summary, "
-        "and rows that cannot be read are skipped and listed with file and line.",
+        "touch. Each file is read in chunks, so memory stays bounded on a full BTS month; the "
+        "rows read so far show on stderr. Re-importing a file replaces its rows. Airport and "
+        "carrier codes are mapped to ICAO through the reference; codes that do not resolve "
+        "are kept and listed in the summary, and rows that cannot be read are skipped and "
+        "listed with file and line.",
     )
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importer.add_argument("--format", required=True, choices=IMPORT_FORMATS,
@@ -344,15 +349,36 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
+    from tqdm import tqdm
+
     from pipeline.flightlists.importer import import_and_load
 
     run_id = f"import__{datetime.now(UTC).isoformat()}"
-    summary = import_and_load(list(args.files), args.format, settings, run_id)
+    with tqdm(desc="import", unit=" rows", unit_scale=True) as bar:
+        summary = import_and_load(list(args.files), args.format, settings, run_id,
+                                  progress=ImportBar(bar))
     if args.json:
         print(json.dumps(summary, default=str))
     else:
         _print_import_summary(summary)
     return 0
+
+
+class ImportBar:
+    """`fdp import`'s progress on stderr: the rows read so far and from which file, then the
+    load (a year of files loads and derives for minutes)."""
+
+    def __init__(self, bar: tqdm) -> None:
+        self.bar = bar
+
+    def read(self, path: Path, rows: int) -> None:
+        self.bar.set_description_str(f"import {path.name}", refresh=False)
+        self.bar.update(rows)
+
+    def loading(self, partitions: int) -> None:
+        self.bar.close()
+        print(f"loading {partitions} partition(s), then the route and traffic tables for the "
+              "days they touch ...", file=sys.stderr, flush=True)
 
 
 def _print_import_summary(summary: dict) -> None:

@@ -74,6 +74,14 @@ FORMATS: dict[str, FlightListFormat] = {
 }
 
 
+class Progress(Protocol):
+    """What a long import reports as it goes (the CLI draws it on stderr)."""
+
+    def read(self, path: Path, rows: int) -> None: ...
+
+    def loading(self, partitions: int) -> None: ...
+
+
 @dataclass
 class ImportResult:
     staged: list[dict[str, Any]]  # asdict(StagedPartition), for pipeline.store.load_partitions
@@ -89,8 +97,10 @@ def import_files(
     chunk_rows: int = CHUNK_ROWS,
     now: Callable[[], datetime] = utc_now,
     loaded_contents: Mapping[str, list[str]] | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """`loaded_contents`: sha256 of each file content already loaded -> its partitions."""
+    """`loaded_contents`: sha256 of each file content already loaded -> its partitions.
+    `progress` is told each chunk's rows as they are read."""
     if fmt not in FORMATS:
         raise FlightListError(f"unknown format {fmt!r}: use one of {sorted(FORMATS)}")
     module = FORMATS[fmt]
@@ -110,26 +120,29 @@ def import_files(
             raw = keep_raw(path, module.SOURCE, key, settings.raw_dir, now(), digest)
             tally.files.append({"file": str(path), "key": key, **asdict(raw)})
             staged += stage_file(path, key, module, reference, settings.staging_dir, raw,
-                                 chunk_rows, tally)
+                                 chunk_rows, tally, progress)
     return ImportResult(staged, tally.summary())
 
 
-def import_and_load(paths: list[Path], fmt: str, settings: Settings, run_id: str
-                    ) -> dict[str, Any]:
+def import_and_load(paths: list[Path], fmt: str, settings: Settings, run_id: str,
+                    progress: Progress | None = None) -> dict[str, Any]:
     """`fdp import`: stage the files, load and publish them; returns the summary with what
     each partition's load did. A file that cannot be read, or a load that fails, is logged
-    as failed in load_log and published, as a failed night is."""
+    as failed in load_log and published, as a failed night is. `progress` is told each
+    chunk's rows as they are read, then the partitions about to load."""
     from pipeline import nightly  # the loader: only when loading
 
     source = FORMATS[fmt].SOURCE if fmt in FORMATS else fmt
     try:
-        result = import_files(paths, fmt, settings,
+        result = import_files(paths, fmt, settings, progress=progress,
                               loaded_contents=loaded_contents(settings, source))
     except FlightListError as exc:
         if isinstance(exc, UnreadableFile):
             nightly.record_failure(settings, source, f"{exc.path.name}@{path_id(exc.path)}",
                                    run_id, exc.sha256, str(exc))
         raise
+    if progress and result.staged:
+        progress.loading(len(result.staged))
     loaded = nightly.load_night(result.staged, settings, run_id) if result.staged else []
     return {**result.summary, "loaded": loaded}
 
@@ -233,12 +246,15 @@ def stage_file(
     raw: RawCopy,
     chunk_rows: int,
     tally: Tally,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     seen = SeenFlights()
     with PartitionFiles(staging_dir / module.SOURCE) as partitions:
         for chunk in module.read(path, chunk_rows):
             out = module.normalize(chunk, reference)
             tally.read(chunk, out)
+            if progress:
+                progress.read(path, len(chunk.rows))
             frame = with_ids(out.frame, module.SOURCE, key)
             duplicate = seen.duplicates(frame["flight_id"])
             tally.duplicates.add(chunk.file, issues(frame["line"].to_numpy()[duplicate],

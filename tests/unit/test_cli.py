@@ -146,7 +146,10 @@ def test_import_loads_flights_and_brings_routes_up_to_date(fdp_env, capsys):
     bts = FIXTURES / "flightlists" / (
         "On_Time_Reporting_Carrier_On_Time_Performance_(1987_present)_2024_3.csv")
     assert main(["import", str(bts), "--format", "bts-ontime"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    # progress on stderr: the rows read, by file, then the load
+    assert "import On_Time_Reporting" in err and "rows" in err
+    assert "loading 1 partition(s)" in err
     assert "4 bad rows:" in out and ".csv:10: unparseable FlightDate" in out
     assert "unresolved airports (kept, ICAO left empty): XQZ x1" in out
     main(["sql", "select (select count(*) from flights) as f, "
