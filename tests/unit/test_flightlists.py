@@ -213,6 +213,11 @@ def test_reused_code_periods_are_half_open(tmp_path):
         pd.Series(["AZ", "AZ"], dtype=STRING),
         pd.Series(pd.to_datetime(["2021-10-14", "2021-10-15"])).astype("datetime64[us]"),
     ).tolist() == ["AZA", "ITY"]  # Alitalia, then ITA Airways (README of the reference)
+    assert load_reference().carriers_from_iata(  # BTS carriers of 2001 that are gone
+        pd.Series(["HP", "HP", "TW", "TW"], dtype=STRING),
+        pd.Series(pd.to_datetime(["2001-03-01", "2007-09-25", "2001-12-01", "2001-12-02"])
+                  ).astype("datetime64[us]"),
+    ).tolist() == ["AWE", pd.NA, "TWA", "TWB"]  # TW then went to T'way (README)
 
 
 def test_hhmm_clock_values():
