@@ -94,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def prepare_home(home: Path, world: World) -> Settings:
-    """Fresh databases and staging; the raw zone is kept (it is deterministic)."""
-    rawgen.fresh_home(home)
+    """Fresh databases and staging; the raw zone is kept while it holds this world's answers
+    (rawgen.fresh_home)."""
+    rawgen.fresh_home(home, world)
     watchlist = home / "watchlist.toml"
     rawgen.write_watchlist(watchlist, world)
     return Settings.from_env({"FDP_HOME": str(home), "FDP_WATCHLIST": str(watchlist)})

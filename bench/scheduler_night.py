@@ -58,8 +58,9 @@ def world_night(home: Path, world: World, night: date) -> Figure:
 
 
 def _prepare(home: Path, world: World, night: date) -> Settings:
-    """A fresh FDP_HOME (the raw zone kept: it is deterministic) in world scope."""
-    rawgen.fresh_home(home)
+    """A fresh FDP_HOME in world scope (the raw zone kept while it holds this world's
+    answers: rawgen.fresh_home)."""
+    rawgen.fresh_home(home, world)
     watchlist = home / "watchlist.toml"
     shown = ", ".join(f'"{code}"' for code in world.watched[:20])
     watchlist.write_text("# SYNTHETIC benchmark watchlist (bench/scheduler_night.py)\n"

@@ -44,6 +44,15 @@ class World:
     routes: pd.DataFrame  # one row per route: see _routes
 
 
+def fingerprint(world: World) -> str:
+    """sha256 of what the world's answers are drawn from: it changes with the seed and with
+    the inputs (airportsdata's airports, the curated file's airline designators)."""
+    digest = hashlib.sha256(repr((world.seed, world.anchor, world.airports,
+                                  world.watched)).encode())
+    digest.update(pd.util.hash_pandas_object(world.routes, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def build_world(flights_per_day: int, n_airports: int, n_watched: int, anchor: date,
                 seed: int = SEED) -> World:
     rng = np.random.default_rng(seed)
