@@ -33,10 +33,10 @@ def fresh_home(home: Path, world: World) -> None:
     the curated file draws other carriers), it is dropped, or its nights would disagree with
     the history the bench inserts from the world."""
     home.mkdir(parents=True, exist_ok=True)
-    mark = home / WORLD_MARK
-    if not mark.exists() or mark.read_text(encoding="ascii") != fingerprint(world):
+    mark, drawn_from = home / WORLD_MARK, fingerprint(world)
+    if not mark.exists() or mark.read_text(encoding="ascii") != drawn_from:
         shutil.rmtree(home / "raw", ignore_errors=True)
-        mark.write_text(fingerprint(world), encoding="ascii")
+        mark.write_text(drawn_from, encoding="ascii")
     for stale in home.iterdir():
         if stale.name not in ("raw", WORLD_MARK):
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
