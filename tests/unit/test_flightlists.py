@@ -218,6 +218,11 @@ def test_reused_code_periods_are_half_open(tmp_path):
         pd.Series(pd.to_datetime(["2001-03-01", "2007-09-25", "2001-12-01", "2001-12-02"])
                   ).astype("datetime64[us]"),
     ).tolist() == ["AWE", pd.NA, "TWA", "TWB"]  # TW then went to T'way (README)
+    assert load_reference().carriers_from_iata(  # BTS carriers of the 2000s that are gone
+        pd.Series(["TZ", "TZ", "AQ", "AQ", "DH", "DH"], dtype=STRING),
+        pd.Series(pd.to_datetime(["2008-04-02", "2008-04-03", "2008-03-31", "2008-04-01",
+                                  "2006-01-05", "2006-01-06"])).astype("datetime64[us]"),
+    ).tolist() == ["AMT", pd.NA, "AAH", pd.NA, "IDE", pd.NA]
 
 
 def test_hhmm_clock_values():
