@@ -18,6 +18,7 @@ from pipeline.config import REPO_ROOT, Settings
 DAGS_DIR = REPO_ROOT / "dags"
 NIGHTLY_DAG_ID = "flight_disruption_nightly"
 REFERENCE_DAG_ID = "reference_data_weekly"
+HTTPX_WARNING = "Using `httpx` with `starlette.testclient` is deprecated"
 
 
 def airflow_env(settings: Settings, dag_test: bool = True) -> dict[str, str]:
@@ -82,6 +83,7 @@ def run_dag(dag: Any, run_after: datetime, conf: dict[str, Any]) -> Any:
     `run_after`, dated as the scheduler and `airflow backfill create` date that interval's run
     (DagRunInfo.interval): logical date = interval start, run after = interval end. A backfill
     then takes it for that interval's run, and leaves the next interval's date free."""
+    import warnings
     from unittest import mock
 
     from airflow.sdk import timezone
@@ -91,7 +93,11 @@ def run_dag(dag: Any, run_after: datetime, conf: dict[str, Any]) -> Any:
     interval = timetable.infer_manual_data_interval(run_after=timezone.coerce_datetime(run_after))
     # dag.test() has no data-interval argument: it infers the interval of a manual run as the
     # one *ending* at the logical date. Have it use the scheduler's interval for this run.
-    with mock.patch.object(type(timetable), "infer_manual_data_interval", return_value=interval):
+    with (mock.patch.object(type(timetable), "infer_manual_data_interval", return_value=interval),
+          warnings.catch_warnings()):
+        # dag.test() runs Airflow's execution API in process through Starlette's TestClient,
+        # which warns about httpx, Airflow's dependency: nothing a user of `fdp demo` can act on
+        warnings.filterwarnings("ignore", HTTPX_WARNING, UserWarning)
         return dag.test(logical_date=interval.start, run_after=interval.end, run_conf=conf)
 
 
