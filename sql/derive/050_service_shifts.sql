@@ -39,7 +39,9 @@ WHERE EXISTS (SELECT 1 FROM shift_events e
                     AND e.event_date = s.suspended_on);
 
 INSERT INTO service_shifts BY NAME
-WITH data_end AS (SELECT max(flight_date) AS last_day FROM route_daily),
+WITH data_end AS (  -- the last day: ORDER BY .. LIMIT 1 skips row groups, max() reads them all
+    SELECT (SELECT flight_date FROM route_daily ORDER BY flight_date DESC LIMIT 1) AS last_day
+),
 lost AS (  -- each lasting suspension, once from each end: the end left and the end kept
     SELECT e.carrier_icao, e.origin_icao, e.dest_icao, e.event_date,
            e.baseline_weekly_flights, ends.moved_end,
