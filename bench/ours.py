@@ -128,11 +128,11 @@ def start_copied(settings: Settings) -> Iterator[Callable[[], None]]:
     their modification times, which publish compares) into a temporary folder beside them;
     yields the function that puts them back, so that one night can be timed again from the
     same start."""
-    published = settings.published_path
-    linked = next((path for path in _night_files(settings)
-                   if published.exists() and path.samefile(published)), None)
+    published, files = settings.published_path, _night_files(settings)
+    linked = next((path for path in files if published.exists() and path.samefile(published)),
+                  None)
     with tempfile.TemporaryDirectory(dir=settings.duckdb_path.parent) as folder:
-        aside = {path: Path(folder) / str(n) for n, path in enumerate(_night_files(settings))}
+        aside = {path: Path(folder) / str(n) for n, path in enumerate(files)}
         for path, copy in aside.items():
             shutil.copy2(path, copy)
 
