@@ -221,14 +221,23 @@ def _rewritten(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _add_missing(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> None:
     """The slot's copy is an earlier state of a table that only gains rows: as many rows, the
-    same rows (a night with no new ones skips the search for them)."""
+    same rows (a night with no new ones skips the search for them). Only the groups of rows
+    sharing the key's first column (an origin airport, a run) whose count or hash differ are
+    searched: over the whole table the search cost 0.05 s a night at a year, the groups'
+    digests 0.015 s."""
     counts = [con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
               for name in (f'"{table}"', f'{SLOT}."{table}"')]
     if counts[0] == counts[1]:
         return
+    group = key[0]
+    mine, theirs = (f'SELECT "{group}", count(*), bit_xor(hash(t)) FROM {name} t GROUP BY ALL'
+                    for name in (f'"{table}"', f'{SLOT}."{table}"'))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE changed_groups AS {mine} EXCEPT {theirs}")
+    changed = f'IN (SELECT "{group}" FROM changed_groups)'
     same_key = " AND ".join(f's."{column}" = w."{column}"' for column in key)
     con.execute(f'INSERT INTO {SLOT}."{table}" BY NAME SELECT * FROM "{table}" w '
-                f'WHERE NOT EXISTS (SELECT 1 FROM {SLOT}."{table}" s WHERE {same_key})')
+                f'WHERE w."{group}" {changed} AND NOT EXISTS '
+                f'(SELECT 1 FROM {SLOT}."{table}" s WHERE s."{group}" {changed} AND {same_key})')
 
 
 def _contents_differ(con: duckdb.DuckDBPyConnection, table: str) -> bool:
