@@ -180,7 +180,8 @@ FROM (
         SELECT o.carrier_icao, o.origin_icao, o.dest_icao, o.started_on, r.flight_date,
                r.median_flight_minutes - o.baseline_minutes < o.threshold_minutes AS back
         FROM open_detours o
-        JOIN route_daily r USING (carrier_icao, origin_icao, dest_icao)
+        JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao)
+        JOIN route_daily r ON r.route_key = k.route_key  -- an integer, not three strings
         CROSS JOIN detour_window w
         WHERE r.timed_flights > 0 AND r.flight_date > o.detected_on
           AND r.flight_date >= w.judged_from - 13
