@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -230,7 +229,9 @@ def nightly_cost(settings: Settings, world: World, night: ours.NightTimes, stage
     # copies are made anew, then updated in place by a night each. The first update of a new
     # copy rewrites its last row groups (1.3 s on the year), once: a year of nights has long
     # paid it, and a one-day database's copies hold nothing to rewrite (set-up, not timed).
-    shutil.rmtree(year_db.published_path.parent)
+    published = year_db.published_path  # its folder holds the other databases' copies too
+    for path in (published, *published.parent.glob(f".{published.name}.*")):
+        path.unlink(missing_ok=True)
     with store.connect(year_db.duckdb_path) as con:
         store.publish(con, year_db)
         store.publish(con, year_db)
