@@ -230,8 +230,7 @@ def _add_missing(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...
     if counts[0] == counts[1]:
         return
     group = key[0]
-    mine, theirs = (f'SELECT "{group}", count(*), bit_xor(hash(t)) FROM {name} t GROUP BY ALL'
-                    for name in (f'"{table}"', f'{SLOT}."{table}"'))
+    mine, theirs = (_digest(name, group) for name in (f'"{table}"', f'{SLOT}."{table}"'))
     con.execute(f"CREATE OR REPLACE TEMP TABLE changed_groups AS {mine} EXCEPT {theirs}")
     changed = f'IN (SELECT "{group}" FROM changed_groups)'
     same_key = " AND ".join(f's."{column}" = w."{column}"' for column in key)
@@ -243,10 +242,17 @@ def _add_missing(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...
 def _contents_differ(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether a small table differs from the slot's copy (its rows' count and hashes): most
     nights change few of them, and rewriting the rest made the slot's commit slow."""
-    digest = "SELECT count(*), bit_xor(hash(t)) FROM {} t"
-    [mine] = con.execute(digest.format(f'"{table}"')).fetchall()
-    [theirs] = con.execute(digest.format(f'{SLOT}."{table}"')).fetchall()
+    [mine] = con.execute(_digest(f'"{table}"')).fetchall()
+    [theirs] = con.execute(_digest(f'{SLOT}."{table}"')).fetchall()
     return mine != theirs
+
+
+def _digest(table: str, group: str | None = None) -> str:
+    """The query of a table's digest (of each group's, by the column `group`): its rows'
+    count and the XOR of their hashes. Equal digests: the same rows, but for a collision."""
+    if group is None:
+        return f"SELECT count(*), bit_xor(hash(t)) FROM {table} t"
+    return f'SELECT "{group}", count(*), bit_xor(hash(t)) FROM {table} t GROUP BY ALL'
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
