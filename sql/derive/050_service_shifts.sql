@@ -70,10 +70,18 @@ ends AS (  -- the airports whose flights are counted: each one left and each one
 ),
 legs AS (  -- the carriers' route-days at those airports in the windows, from each end (two
             -- scans of the few days, not a lateral join: that costs a year's database 0.05 s)
-    WITH days AS (SELECT carrier_icao, origin_icao, dest_icao, flight_date, flights
-                  FROM route_daily
-                  WHERE flight_date IN (SELECT flight_date FROM window_days)
-                    AND carrier_icao IN (SELECT carrier_icao FROM ends))
+    WITH keys AS (  -- those routes by number (migration 025): the scan keeps only their days,
+                    -- not every busy carrier's (a year's database: 0.03 s less)
+        SELECT k.route_key FROM fdp_state.route_keys k
+        SEMI JOIN ends e ON e.carrier_icao = k.carrier_icao AND e.airport_icao = k.origin_icao
+        UNION
+        SELECT k.route_key FROM fdp_state.route_keys k
+        SEMI JOIN ends e ON e.carrier_icao = k.carrier_icao AND e.airport_icao = k.dest_icao
+    ),
+    days AS (SELECT carrier_icao, origin_icao, dest_icao, flight_date, flights
+             FROM route_daily
+             WHERE flight_date IN (SELECT flight_date FROM window_days)
+               AND route_key IN (SELECT route_key FROM keys))
     SELECT r.carrier_icao, 'origin' AS end_at, r.origin_icao AS airport_icao,
            r.dest_icao AS other_icao, r.flight_date, r.flights
     FROM days r
