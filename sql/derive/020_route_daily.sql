@@ -6,13 +6,15 @@
 -- days of the 28 days before only: a rewritten day keeps them (carried below), and 060 redoes
 -- those of the days after a route-day whose time changed (retimed_route_days), so a night's
 -- reload of yesterday, or of a day weeks ago, recomputes only what its new flights moved.
+CREATE OR REPLACE TEMP TABLE old_route_days AS  -- the touched days' route-days as they were
+SELECT * FROM route_daily WHERE flight_date IN (SELECT d FROM touched_dates);
+
 CREATE OR REPLACE TEMP TABLE carried_baselines AS
 SELECT route_key, flight_date, median_flight_minutes, flight_minutes_baseline,
        flight_minutes_spread
-FROM route_daily
-WHERE flight_date IN (SELECT d FROM touched_dates) AND timed_flights > 0;
+FROM old_route_days
+WHERE timed_flights > 0;
 
-DELETE FROM route_daily WHERE flight_date IN (SELECT d FROM touched_dates);
 INSERT INTO written_days SELECT DISTINCT 'route_daily', d FROM touched_dates;
 
 CREATE OR REPLACE TEMP TABLE counted_route_days AS
@@ -41,8 +43,9 @@ FROM (SELECT DISTINCT carrier_icao, origin_icao, dest_icao FROM counted_route_da
 ANTI JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao);
 
 -- the touched days' route-days, numbered, with the baselines carried over (060 replaces
--- those whose route's 28 days before changed)
-INSERT INTO route_daily BY NAME
+-- those whose route's 28 days before changed); route_daily's columns, in its order
+CREATE OR REPLACE TEMP TABLE new_route_days AS SELECT * FROM route_daily LIMIT 0;
+INSERT INTO new_route_days BY NAME
 SELECT c.*, k.route_key,
        CASE WHEN c.timed_flights > 0 THEN b.flight_minutes_baseline END
            AS flight_minutes_baseline,
@@ -50,6 +53,23 @@ SELECT c.*, k.route_key,
 FROM counted_route_days c
 JOIN fdp_state.route_keys k USING (carrier_icao, origin_icao, dest_icao)
 LEFT JOIN carried_baselines b USING (route_key, flight_date);
+
+-- Only the route-days that are new, gone or changed are deleted and written: a night reloads
+-- yesterday, whose route-days mostly stay as they were, and deleting them all made the
+-- night's checkpoint rewrite route_daily's last row groups (0.15 s at a year, 0.03 s at a day).
+-- A row's struct compares all its columns (the two tables have route_daily's).
+CREATE OR REPLACE TEMP TABLE changed_route_days AS
+SELECT route_key, flight_date
+FROM new_route_days n
+FULL JOIN old_route_days o USING (route_key, flight_date)
+WHERE n IS DISTINCT FROM o;
+
+DELETE FROM route_daily r
+USING changed_route_days c
+WHERE r.route_key = c.route_key AND r.flight_date = c.flight_date;
+
+INSERT INTO route_daily
+SELECT n.* FROM new_route_days n SEMI JOIN changed_route_days c USING (route_key, flight_date);
 
 -- the touched days' timed route-days that are new, gone or of another median time: the
 -- baselines of their routes' next 28 days move (060)
