@@ -65,10 +65,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=10, help="backfill days (default 10)")
     parser.add_argument("--history-days", type=int, default=365,
                         help="days of history behind the timed night (default 365)")
-    parser.add_argument("--trials", type=int, default=3,
+    parser.add_argument("--trials", type=int, default=5,
                         help="times the night's load (load+derive, publish, close) is timed "
                         "on each side of item 5, from the same start; the median counts "
-                        "(default 3)")
+                        "(default 5)")
     parser.add_argument("--view-runs", type=int, default=20,
                         help="runs of each view query (default 20)")
     parser.add_argument("--row-by-row-seconds", type=float, default=5.0,
