@@ -76,7 +76,6 @@ SELECT n.* FROM new_route_days n SEMI JOIN changed_route_days c USING (route_key
 CREATE OR REPLACE TEMP TABLE retimed_route_days AS
 SELECT route_key, flight_date
 FROM (SELECT route_key, flight_date, median_flight_minutes
-      FROM route_daily
-      WHERE flight_date IN (SELECT d FROM touched_dates) AND timed_flights > 0) n
+      FROM new_route_days WHERE timed_flights > 0) n
 FULL JOIN carried_baselines o USING (route_key, flight_date)
 WHERE n.median_flight_minutes IS DISTINCT FROM o.median_flight_minutes;
