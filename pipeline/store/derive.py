@@ -23,9 +23,10 @@ DERIVED_TABLES = ("flight_duplicates", "route_daily", "country_daily", "carrier_
 # fdp_state.route_keys, migration 025, is kept through rebuilds: a route keeps its number).
 DERIVED_STATE = ("fdp_state.route_last_flights", "fdp_state.lasting_onsets")
 CARRIER_STATUS_STEP = "027_carrier_status.sql"  # carrier_status whole, its evidence kept
-# A rebuild derives the history this many days at a time, in date order, as nights do: the
-# same rows (night by night equals one rebuild), in memory that a chunk needs, not a year.
-REBUILD_CHUNK_DAYS = 28
+# A rebuild, or a load that touched more days (a year of flight lists imported at once), derives
+# this many days at a time, in date order, as nights do: the same rows (night by night equals
+# one rebuild), in memory that a chunk needs, not a year.
+DERIVE_CHUNK_DAYS = 28
 # the airport pairs flown on the days a load touched
 TOUCHED_PAIRS = """SELECT origin_icao, dest_icao FROM counted_flights
                    WHERE flight_date IN (SELECT d FROM touched_dates)"""
@@ -91,14 +92,27 @@ def refresh_carrier_status(con: duckdb.DuckDBPyConnection) -> None:
         con.execute((DERIVE_DIR / CARRIER_STATUS_STEP).read_text(encoding="utf-8"))
 
 
+def derive_touched_days(con: duckdb.DuckDBPyConnection,
+                        chunk_days: int = DERIVE_CHUNK_DAYS) -> None:
+    """Derive, and check, the days in the temp table touched_dates: in one pass, or chunk_days
+    of them at a time, oldest first, when it holds more. One pass over a year of days would
+    hold every route-day's 28-day window at once (060's quartiles cannot spill to disk)."""
+    days = [d for (d,) in con.execute(
+        "SELECT DISTINCT d FROM touched_dates ORDER BY d").fetchall()]
+    chunks = [days[i:i + chunk_days] for i in range(0, len(days), chunk_days)] or [days]
+    for n, chunk in enumerate(chunks, start=1):
+        if len(chunks) > 1:  # touched_dates cut to the chunk's days; one pass leaves it whole
+            log.info("deriving days %s to %s (%d of %d)", chunk[0], chunk[-1], n, len(chunks))
+            con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                        "SELECT unnest(?::DATE[]) AS d", [chunk])
+        derive(con)
+        check_written_days(con)
+
+
 def rebuild_derived(con: duckdb.DuckDBPyConnection,
-                    chunk_days: int = REBUILD_CHUNK_DAYS) -> None:
+                    chunk_days: int = DERIVE_CHUNK_DAYS) -> None:
     """Recompute every derived table from all loaded days, in one transaction: emptied, then
     derived chunk_days of flight days at a time, oldest first."""
-    days = [d for (d,) in con.execute(
-        "SELECT DISTINCT flight_date FROM flights WHERE flight_date IS NOT NULL ORDER BY 1"
-    ).fetchall()]
-    chunks = [days[i:i + chunk_days] for i in range(0, len(days), chunk_days)] or [[]]
     with transaction(con):
         start_recording(con)
         for table in DERIVED_TABLES:
@@ -106,12 +120,7 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection,
             con.execute("INSERT INTO written_days VALUES (?, NULL)", [table])  # all of it
         for table in DERIVED_STATE:
             con.execute(f"DELETE FROM {table}")
-        for n, chunk in enumerate(chunks, start=1):
-            if len(chunks) > 1:
-                log.info("rebuilding derived tables: days %s to %s (%d of %d)",
-                         chunk[0], chunk[-1], n, len(chunks))
-            con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
-                        "SELECT unnest(?::DATE[]) AS d", [chunk])
-            derive(con)
-            check_written_days(con)
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS SELECT DISTINCT "
+                    "flight_date AS d FROM flights WHERE flight_date IS NOT NULL")
+        derive_touched_days(con, chunk_days)
         record_written_days(con)

@@ -12,9 +12,8 @@ import duckdb
 from pipeline import failpoints
 from pipeline.config import SQL_DIR
 from pipeline.errors import PipelineError
-from pipeline.store.checks import check_written_days
 from pipeline.store.db import run_sql, sql_file, utc_now
-from pipeline.store.derive import derive
+from pipeline.store.derive import derive_touched_days
 from pipeline.store.publish import record_written_days, start_recording
 
 # Tables whose load steps take all of a night's changed partitions of one source at once
@@ -62,20 +61,28 @@ def load_partitions(
         for group in _groups(staged):
             results |= _load_group(con, group, run_id, started_at)
             failpoints.hit("load")
-        derive(con)
-        check_written_days(con)
+        derive_touched_days(con)
         record_written_days(con)
         con.commit()
     except Exception as exc:
         con.rollback()
         _log_failures(con, staged, run_id, started_at, exc)
         if isinstance(exc, duckdb.Error):
-            raise PipelineError(
-                f"loading {len(staged)} partition(s) failed and was rolled back, so no table "
-                f"changed: {exc}. load_log has a 'failed' row for each partition"
-            ) from exc
+            raise PipelineError(_failed_load_message(con, len(staged), exc)) from exc
         raise
     return [results[part] for part in staged]
+
+
+def _failed_load_message(con: duckdb.DuckDBPyConnection, partitions: int,
+                         exc: duckdb.Error) -> str:
+    outcome = f"loading {partitions} partition(s) failed and was rolled back, so no table changed"
+    logged = "load_log has a 'failed' row for each partition"
+    if isinstance(exc, duckdb.OutOfMemoryException):  # DuckDB's own advice is SQL: not ours
+        [(limit,)] = con.execute("SELECT current_setting('memory_limit')").fetchall()
+        return (f"{outcome}: DuckDB ran out of its memory_limit ({limit}); {logged}. Fix: set "
+                "FDP_DUCKDB_MEMORY_LIMIT higher, within the memory the machine or container "
+                "has, then run it again")
+    return f"{outcome}: {exc}. {logged}"
 
 
 def _groups(staged: list[StagedPartition]) -> list[list[StagedPartition]]:

@@ -9,7 +9,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import add_airports
+from conftest import add_airports, derived_rows
 
 from pipeline import report, store
 from pipeline.alerts import night
@@ -181,6 +181,37 @@ def test_night_by_night_equals_one_rebuild(con):
     nightly_days = con.execute(route_days).fetchall()
     store.rebuild_derived(con)
     assert nightly_days == con.execute(route_days).fetchall() != rebuilt_days
+
+
+def test_a_load_of_months_derives_them_a_few_weeks_at_a_time_as_one_pass_would(con, caplog):
+    """A load that touches many days (a year of flight lists imported at once) derives them
+    in chunks of days, oldest first: one pass would hold every route-day's 28-day window in
+    memory at once (060's quartiles cannot spill), and ran out of a 1 GB memory_limit on a
+    year. The chunks must leave every derived table as one pass, and as a rebuild."""
+    fly(con, "KMIA", "SBGR", [t + (45 if n >= DETOUR else 0) for n, t in enumerate(usual())])
+    fly(con, "LEMD", "LPPT", [t + (30 if n >= 40 else 0) for n, t in enumerate(usual(100, 70))])
+    later = f"FROM flights WHERE flight_date >= DATE '{day(30)}'"
+    con.execute(f"CREATE TEMP TABLE later AS SELECT * {later}; DELETE {later}")
+    store.rebuild_derived(con)  # the first 30 days, loaded before
+    con.execute("INSERT INTO flights SELECT * FROM later")
+    loaded = [day(n) for n in range(30, 100)]
+
+    def load_derived(chunk_days: int) -> dict[str, list[tuple]]:
+        con.begin()
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_dates AS "
+                    "SELECT unnest(?::DATE[]) AS d", [loaded])
+        store.derive_touched_days(con, chunk_days)
+        rows = derived_rows(con)
+        con.rollback()
+        return rows
+
+    caplog.set_level("INFO", logger="pipeline.store.derive")
+    in_chunks = load_derived(7)
+    assert f"deriving days {day(93)} to {day(99)} (10 of 10)" in caplog.text
+    assert in_chunks == load_derived(len(loaded))
+    assert len(in_chunks["route_detours"]) == 2
+    store.rebuild_derived(con)
+    assert derived_rows(con) == in_chunks
 
 
 def nights(con, last: int) -> None:

@@ -151,6 +151,22 @@ def test_a_failing_partition_rolls_back_the_whole_load_and_is_logged(tmp_path):
     assert "onstraint" in failed[0][1]
 
 
+def test_a_load_out_of_memory_says_which_setting_to_raise_in_one_line(tmp_path):
+    """DuckDB's own out-of-memory text spans lines and advises SQL SET commands, which a user
+    of `fdp` or the DAG cannot type: the error names the limit and our setting instead."""
+    part = stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")
+    with store.connect(tmp_path / "fdp.duckdb") as con:
+        con.execute("SET memory_limit = '4MB'")  # a night of this partition needs about 16 MB
+        with pytest.raises(PipelineError) as raised:
+            store.load_partitions(con, [part], "run-1")
+        failed = con.execute("SELECT count(*) FROM load_log WHERE status = 'failed'").fetchall()
+        assert con.execute("SELECT count(*) FROM flights").fetchall() == [(0,)]
+    message = str(raised.value)
+    assert "\n" not in message and "SET " not in message
+    assert "memory_limit (3.8 MiB)" in message and "Fix: set FDP_DUCKDB_MEMORY_LIMIT" in message
+    assert failed == [(1,)]
+
+
 def flights_by_partition(con) -> list[tuple]:
     return con.execute("SELECT source_partition, flight_id, fetched_at FROM flights "
                        "ORDER BY ALL").fetchall()
