@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -354,7 +356,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.flightlists.importer import import_and_load
 
     run_id = f"import__{datetime.now(UTC).isoformat()}"
-    with tqdm(desc="import", unit=" rows", unit_scale=True) as bar:
+    with tqdm(desc="import", unit=" rows", unit_scale=True) as bar, derive_progress():
         summary = import_and_load(list(args.files), args.format, settings, run_id,
                                   progress=ImportBar(bar))
     if args.json:
@@ -380,6 +382,23 @@ class ImportBar:
         self.bar.close()
         print(f"loading {partitions} partition(s), then the route and traffic tables for the "
               "days they touch ...", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def derive_progress() -> Iterator[None]:
+    """The derive's progress on stderr ("deriving days A to B (n of N)"), for a command that
+    may derive many days: a year's import or rebuild derives for minutes, 28 days at a time."""
+    logger = logging.getLogger("pipeline.store.derive")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _print_import_summary(summary: dict) -> None:
@@ -409,7 +428,7 @@ def _print_import_summary(summary: dict) -> None:
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline import store
 
-    with store.connect(settings.duckdb_path) as con:
+    with store.connect(settings.duckdb_path) as con, derive_progress():
         store.rebuild_derived(con)
         [(events,)] = con.execute("SELECT count(*) FROM route_events").fetchall()
         store.publish(con, settings)

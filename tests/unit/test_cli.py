@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -160,6 +160,27 @@ def test_import_loads_flights_and_brings_routes_up_to_date(fdp_env, capsys):
     assert json.loads(capsys.readouterr().out)["rows_staged"] == 9
     main(["sql", "select count(*) as f from flights", "--format", "json"])
     assert json.loads(capsys.readouterr().out)[0]["f"] == 9  # replaced, not duplicated
+
+
+def test_an_import_and_a_rebuild_of_many_days_show_the_derives_progress(fdp_env, tmp_path,
+                                                                         capsys):
+    """Flights over 40 days are derived in two chunks of days; each chunk says so on stderr
+    (a real year's import or rebuild derives for minutes)."""
+    from conftest import FIXTURES
+
+    header, row = (FIXTURES / "flightlists" / (
+        "On_Time_Reporting_Carrier_On_Time_Performance_(1987_present)_2024_3.csv")
+    ).read_text().splitlines()[:2]
+    # SYNTHETIC: the fixture's first real row, flown on each of 40 days
+    days = [date(2024, 3, 1) + timedelta(days=n) for n in range(40)]
+    bts = tmp_path / "synthetic_bts_40_days.csv"
+    bts.write_text("\n".join([header, *(row.replace("2024-03-09", str(d)) for d in days)]))
+    assert main(["import", str(bts), "--format", "bts-ontime"]) == 0
+    err = capsys.readouterr().err
+    assert "deriving days 2024-03-01 to 2024-03-28 (1 of 2)" in err
+    assert "deriving days 2024-03-29 to 2024-04-09 (2 of 2)" in err
+    assert main(["rebuild"]) == 0
+    assert "deriving days 2024-03-29 to 2024-04-09 (2 of 2)" in capsys.readouterr().err
 
 
 def test_sql_before_any_night_says_how_to_get_one(fdp_env, capsys):
