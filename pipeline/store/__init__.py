@@ -23,6 +23,6 @@ from pipeline.store.publish import publish
 __all__ = [
     "MIGRATIONS_DIR", "LoadResult", "StagedPartition", "add_route_crossings", "check",
     "check_written_days", "connect", "connect_published", "derive", "derive_touched_days",
-    "load_partitions",
-    "log_failure", "migrate", "publish", "rebuild_derived", "run_sql", "sql_file", "utc_now",
+    "load_partitions", "log_failure", "migrate", "publish", "rebuild_derived", "run_sql",
+    "sql_file", "utc_now",
 ]
