@@ -156,7 +156,7 @@ def test_a_load_out_of_memory_says_which_setting_to_raise_in_one_line(tmp_path):
     of `fdp` or the DAG cannot type: the error names the limit and our setting instead."""
     part = stage(tmp_path, fixture_frame(), "2025-11-20/SVMI")
     with store.connect(tmp_path / "fdp.duckdb") as con:
-        con.execute("SET memory_limit = '4MB'")  # a night of this partition needs about 16 MB
+        con.execute("SET memory_limit = '4MB'")  # this partition's load fails at 8 MB, passes at 16
         with pytest.raises(PipelineError) as raised:
             store.load_partitions(con, [part], "run-1")
         failed = con.execute("SELECT count(*) FROM load_log WHERE status = 'failed'").fetchall()
